@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { MmulabError } from '../errors.js';
+import { registerDemo, runDemos } from './commands/demo.js';
+import { EXIT_BAD_INPUT, type Io, processIo } from './exit.js';
+
+/**
+ * The `mmulab` command: a thin layer over the library. Returns the exit code; never throws
+ * and never prints a stack trace for bad input (one line, exit 2).
+ */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const setExit = (c: number) => {
+    code = c;
+  };
+  const program = new Command('mmulab')
+    .description(
+      'an executable model of Linux MMU notifiers and secondary MMUs, with an interleaving explorer',
+    )
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s, write) => write(oneLine(s)),
+    })
+    .showSuggestionAfterError(true);
+  registerDemo(program, io, setExit);
+  program.action(() => setExit(runDemos(io)));
+  try {
+    await program.parseAsync(argv as string[]);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end through here with code 0.
+      return e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    }
+    if (e instanceof MmulabError) {
+      io.err(`mmulab: ${oneLine(e.message)}`);
+      return EXIT_BAD_INPUT;
+    }
+    io.err(`mmulab: [mmulab internal bug] ${oneLine(e instanceof Error ? e.message : String(e))}`);
+    return EXIT_BAD_INPUT;
+  }
+}
+
+function oneLine(s: string): string {
+  return `${s.replace(/\s*\n\s*/g, ' ').trim()}\n`;
+}

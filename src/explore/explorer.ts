@@ -1,0 +1,116 @@
+import { MmulabError } from '../errors.js';
+import type { Program } from '../sim/program.js';
+import { type RunResult, Runtime } from '../sim/runtime.js';
+import { decodeToken, encodeToken } from '../sim/token.js';
+import type { SimObserver } from '../sim/trace.js';
+import { ReplayScheduler } from './strategies/replay.js';
+import type { Strategy } from './strategy.js';
+import type { Verdict } from './verdict.js';
+
+export interface ExploreOptions {
+  readonly strategy: Strategy;
+  /** Stop after this many runs (a bound: the verdict is then at best `bounded`). */
+  readonly maxRuns?: number;
+  /** Step budget of each run; a run that exceeds it is a `step-budget` violation. */
+  readonly maxSteps?: number;
+  /** Wall-clock budget of the whole search, in ms (a bound). */
+  readonly timeLimitMs?: number;
+  /** Called after each run: progress displays, result streams. */
+  readonly onRun?: (run: number, result: RunResult) => void;
+  /** Checked before each run; true stops the search as `interrupted`. */
+  readonly shouldStop?: () => boolean;
+}
+
+export const DEFAULT_MAX_RUNS = 10_000;
+
+/** Runs `program` under `strategy` until a violation, exhaustion, or a bound. */
+export function explore(program: Program, opts: ExploreOptions): Verdict {
+  const { strategy } = opts;
+  const maxRuns = opts.maxRuns ?? DEFAULT_MAX_RUNS;
+  if (!(Number.isInteger(maxRuns) && maxRuns > 0)) {
+    throw new MmulabError('MMULAB_BAD_OPTION', `maxRuns must be a positive integer, got ${String(maxRuns)}`);
+  }
+  checkSteps(opts.maxSteps);
+  const t0 = performance.now();
+  const deadline = opts.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : t0 + opts.timeLimitMs;
+  let runs = 0;
+  let steps = 0;
+  const counts = () => ({ runs, steps, ms: Math.round(performance.now() - t0), strategy: strategy.name });
+  for (;;) {
+    if (runs >= maxRuns) return { kind: 'bounded', cut: 'runs', ...counts() };
+    if (opts.shouldStop?.()) return { kind: 'bounded', cut: 'interrupted', ...counts() };
+    if (performance.now() > deadline) return { kind: 'bounded', cut: 'time', ...counts() };
+    const scheduler = strategy.nextRun();
+    if (!scheduler) {
+      return strategy.exhaustive
+        ? { kind: 'verified', ...counts() }
+        : { kind: 'bounded', cut: 'sampling', ...counts() };
+    }
+    const result = runOnce(program, {
+      scheduler,
+      ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+    });
+    runs++;
+    steps += result.steps;
+    strategy.runDone(result);
+    opts.onRun?.(runs, result);
+    if (result.violation) {
+      return {
+        kind: 'violation',
+        violation: result.violation,
+        token: encodeToken(result.choices),
+        ...counts(),
+      };
+    }
+  }
+}
+
+/** One run of `program` under a scheduler. */
+export function runOnce(program: Program, opts: ConstructorParameters<typeof Runtime>[0]): RunResult {
+  const rt = new Runtime(opts);
+  try {
+    setupIn(rt, program);
+  } catch (e) {
+    if (e instanceof MmulabError) throw e;
+    throw new MmulabError(
+      'MMULAB_BAD_PROGRAM',
+      `${program.name}: setup failed: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  return rt.execute();
+}
+
+function setupIn(rt: Runtime, program: Program): void {
+  rt.setup((r) => program.setup(r));
+}
+
+export interface ReplayResult extends RunResult {
+  readonly token: string;
+}
+
+/** Replays a token: the same run, step for step. */
+export function replay(
+  program: Program,
+  token: string,
+  opts: { readonly observer?: SimObserver; readonly maxSteps?: number } = {},
+): ReplayResult {
+  checkSteps(opts.maxSteps);
+  const scheduler = new ReplayScheduler(decodeToken(token));
+  const result = runOnce(program, { scheduler, ...opts });
+  if (scheduler.unused > 0) {
+    throw new MmulabError(
+      'MMULAB_TOKEN_MISMATCH',
+      `the token does not fit this scenario: the run ended with ${scheduler.unused} choice(s) of the token unused`,
+    );
+  }
+  return { ...result, token };
+}
+
+function checkSteps(maxSteps: number | undefined): void {
+  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) {
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      `maxSteps must be a positive integer, got ${String(maxSteps)}`,
+    );
+  }
+}

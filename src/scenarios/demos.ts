@@ -1,0 +1,199 @@
+import {
+  RETRY,
+  rcuReadLock,
+  rcuReadUnlock,
+  readSeqbegin,
+  readSeqretry,
+  retryLoop,
+  Seqlock,
+  SpinLock,
+  spinLock,
+  spinUnlock,
+  synchronizeRcu,
+  Word,
+  writeSeqlock,
+  writeSequnlock,
+} from '../sim/index.js';
+import type { Program } from '../sim/program.js';
+
+/**
+ * The runtime's demo programs: small, each showing one thing the runtime finds or proves.
+ * They are what `npm start` ran before the catalogue existed, and what the runtime's tests
+ * and benchmark use.
+ */
+export interface Demo extends Program {
+  readonly description: string;
+  /** The verdict an exhaustive search must reach. */
+  readonly expect: 'violation' | 'verified';
+}
+
+/** Two threads increment a counter with a plain load and store: an update is lost. */
+export const lostUpdate: Demo = {
+  name: 'lost-update',
+  description: 'two unlocked read-then-write increments of one counter lose an update',
+  expect: 'violation',
+  setup(rt) {
+    const counter = new Word('counter', 0);
+    const done = new Word('done', 0);
+    for (const name of ['inc0', 'inc1']) {
+      rt.spawn(name, function* () {
+        const v = yield* counter.read();
+        yield* counter.write(v + 1);
+        yield* done.add(1);
+      });
+    }
+    rt.invariant('lost-update', () =>
+      done.value === 2 && counter.value !== 2 ? `counter is ${counter.value} after two increments` : null,
+    );
+  },
+};
+
+/** ABBA: two threads take two spinlocks in opposite orders. */
+export const lockOrderInversion: Demo = {
+  name: 'lock-order-inversion',
+  description: 'two threads take locks A and B in opposite orders: an ABBA deadlock',
+  expect: 'violation',
+  setup(rt) {
+    const a = new SpinLock('A');
+    const b = new SpinLock('B');
+    rt.spawn('ab', function* () {
+      yield* spinLock(a);
+      yield* spinLock(b);
+      yield* spinUnlock(b);
+      yield* spinUnlock(a);
+    });
+    rt.spawn('ba', function* () {
+      yield* spinLock(b);
+      yield* spinLock(a);
+      yield* spinUnlock(a);
+      yield* spinUnlock(b);
+    });
+  },
+};
+
+/** A seqlock reader that overlaps a writer retries, and never returns a torn pair. */
+export const seqlockReader: Demo = {
+  name: 'seqlock-reader',
+  description: 'a seqlock reader of a two-word pair never sees it torn by the writer',
+  expect: 'verified',
+  setup(rt) {
+    const sl = new Seqlock('pair');
+    const lo = new Word('lo', 0);
+    const hi = new Word('hi', 0);
+    const seen = new Word<string>('seen', '');
+    rt.spawn('writer', function* () {
+      for (let i = 1; i <= 1; i++) {
+        yield* writeSeqlock(sl);
+        yield* lo.write(i);
+        yield* hi.write(i);
+        yield* writeSequnlock(sl);
+      }
+    });
+    rt.spawn('reader', function* () {
+      const pair = yield* retryLoop(function* () {
+        const s = yield* readSeqbegin(sl);
+        const l = yield* lo.read();
+        const h = yield* hi.read();
+        if (yield* readSeqretry(sl, s)) return RETRY;
+        return `${l}/${h}`;
+      });
+      yield* seen.write(pair);
+    });
+    rt.invariant('torn-read', () => {
+      if (seen.value === '') return null;
+      const [l, h] = seen.value.split('/');
+      return l !== h ? `reader returned the torn pair ${seen.value}` : null;
+    });
+  },
+};
+
+/** A spinlock holder calls synchronize_rcu(): sleeping in atomic context. */
+export const sleepInAtomic: Demo = {
+  name: 'sleep-in-atomic',
+  description: 'synchronize_rcu() under a spinlock: the might_sleep splat',
+  expect: 'violation',
+  setup(rt) {
+    const lock = new SpinLock('list_lock');
+    rt.spawn('updater', function* () {
+      yield* spinLock(lock);
+      yield* synchronizeRcu();
+      yield* spinUnlock(lock);
+    });
+    rt.spawn('reader', function* () {
+      yield* rcuReadLock();
+      yield* rcuReadUnlock();
+    });
+  },
+};
+
+/**
+ * The KVM-style race of shared/baselines (2t): a vCPU fault path against munmap, with the
+ * mmu_invalidate_seq / in_progress retry check or without it.
+ */
+export function notifierRace(fixed: boolean, vcpus = 1, pages = 1): Demo {
+  return {
+    name: `notifier-race-${vcpus + 1}t-${fixed ? 'fixed' : 'buggy'}`,
+    description: `vCPU fault vs munmap, ${vcpus} vCPU(s), ${pages} page(s), ${fixed ? 'with' : 'without'} the retry check`,
+    expect: fixed ? 'verified' : 'violation',
+    setup(rt) {
+      const mmuLock = new SpinLock('mmu_lock');
+      const inProgress = new Word('in_progress', 0);
+      const invSeq = new Word('inv_seq', 0);
+      const pte = Array.from({ length: pages }, (_, p) => new Word(`pte[${p}]`, p + 1));
+      const spte = Array.from({ length: pages }, (_, p) => new Word(`spte[${p}]`, 0));
+      const freed = Array.from({ length: pages + 1 }, (_, f) => new Word(`freed[${f}]`, false));
+      for (let v = 0; v < vcpus; v++) {
+        const order = v % 2 === 0 ? [...pte.keys()] : [...pte.keys()].reverse();
+        rt.spawn(`vcpu${v}`, function* () {
+          for (const p of order) {
+            const ok = yield* retryLoop(function* () {
+              const seq = fixed ? yield* invSeq.read() : 0;
+              const frame = yield* pte[p]!.read();
+              if (frame === 0) return false;
+              yield* spinLock(mmuLock);
+              if (fixed && ((yield* inProgress.read()) > 0 || (yield* invSeq.read()) !== seq)) {
+                yield* spinUnlock(mmuLock);
+                return RETRY;
+              }
+              yield* spte[p]!.write(frame);
+              yield* spinUnlock(mmuLock);
+              return true;
+            });
+            void ok;
+          }
+        });
+      }
+      rt.spawn('munmap', function* () {
+        for (let p = 0; p < pages; p++) {
+          yield* pte[p]!.write(0);
+          yield* spinLock(mmuLock);
+          yield* inProgress.write((yield* inProgress.read()) + 1);
+          yield* spte[p]!.write(0);
+          yield* spinUnlock(mmuLock);
+          yield* freed[p + 1]!.write(true);
+          yield* spinLock(mmuLock);
+          yield* invSeq.write((yield* invSeq.read()) + 1);
+          yield* inProgress.write((yield* inProgress.read()) - 1);
+          yield* spinUnlock(mmuLock);
+        }
+      });
+      rt.invariant('coherence', () => {
+        for (let p = 0; p < pages; p++) {
+          const f = spte[p]!.value;
+          if (f !== 0 && freed[f]!.value) return `spte[${p}] maps frame ${f}, which munmap freed`;
+        }
+        return null;
+      });
+    },
+  };
+}
+
+export const demos: readonly Demo[] = [
+  lostUpdate,
+  lockOrderInversion,
+  seqlockReader,
+  sleepInAtomic,
+  notifierRace(false),
+  notifierRace(true),
+  notifierRace(false, 2, 2),
+];

@@ -1,0 +1,106 @@
+import { current, currentRt } from './runtime.js';
+import { type Sim, Step } from './step.js';
+import type { SimThread } from './thread.js';
+
+/** `kthread_run`: starts a thread; it runs from the next scheduling point. */
+export function* spawnThread<T>(
+  name: string,
+  body: () => Sim<T>,
+  opts: { daemon?: boolean } = {},
+): Sim<SimThread> {
+  return (yield currentRt().spawnRequest(name, body, opts.daemon ?? false)) as SimThread;
+}
+
+/** Waits for `t` to exit and returns its result (`kthread_stop`'s wait, pthread_join). */
+export function* join(t: SimThread): Sim<unknown> {
+  return yield new Step(t, 'join', 'read', true);
+}
+
+/**
+ * Explicit data nondeterminism: a value in [0, n), chosen by the strategy and recorded in the
+ * replay token like a scheduling choice.
+ */
+export function* choose(n: number): Sim<number> {
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`choose(${n}): n must be a positive integer`);
+  if (n === 1) return 0;
+  return (yield currentRt().chooseRequest(n)) as number;
+}
+
+/** Returned by a retry loop's body to go round again. */
+export const RETRY: unique symbol = Symbol('RETRY');
+export type Retry = typeof RETRY;
+
+/**
+ * A retry loop (a fault path that rechecks a sequence count and starts over). The body runs
+ * once per iteration; returning RETRY starts another, any other value ends the loop.
+ *
+ * A failed iteration does not rerun at once: the thread blocks until some object the
+ * iteration read (a plain read step) holds another value than it read. Until then a rerun
+ * would read the same values and fail the same way, so skipping it loses no behaviour of the
+ * retrying thread, and the search tree of a fixed protocol stays finite. docs/architecture.md
+ * gives the argument and the loops it holds for.
+ */
+export function* retryLoop<T>(body: () => Sim<T | Retry>): Sim<T> {
+  const t = current();
+  const it = { observed: [] as unknown[], dirty: false };
+  t.retries.push(it);
+  try {
+    for (;;) {
+      const r = yield* body();
+      if (r !== RETRY) return r as T;
+      yield new Step(t, 'retry', 'none', false);
+    }
+  } finally {
+    const i = t.retries.lastIndexOf(it);
+    if (i >= 0) t.retries.splice(i, 1);
+  }
+}
+
+/** Trace annotation: the thread enters a callback or a kernel function. */
+export function enter(label: string): void {
+  const t = current();
+  t.frames.push(label);
+  currentRt().emit({ type: 'enter', thread: t.id, label });
+}
+
+/** Trace annotation: the thread leaves the innermost frame. */
+export function exit(): void {
+  const t = current();
+  const label = t.frames.pop() ?? '?';
+  currentRt().emit({ type: 'exit', thread: t.id, label });
+}
+
+/** Runs `body` inside a trace frame named `label` (a callback, a kernel function). */
+export function* frame<T>(label: string, body: Sim<T>): Sim<T> {
+  enter(label);
+  try {
+    return yield* body;
+  } finally {
+    exit();
+  }
+}
+
+/** Trace annotation with a kind: `pte`, `tlb-flush`, `page-free`, `uffd-msg`, ... */
+export function note(kind: string, text: string): void {
+  const rt = currentRt();
+  if (rt.observer) rt.emit({ type: 'note', thread: current().id, kind, text });
+}
+
+/**
+ * `non_block_start()`: the callbacks of a non-blockable notifier range run in a context that
+ * must not sleep, like an atomic one; a sleeping step in it is a sleep-in-atomic violation.
+ */
+export function nonBlockStart(why = 'non-blockable range'): void {
+  current().atomic.push(why);
+}
+
+export function nonBlockEnd(): void {
+  const t = current();
+  const i = t.atomic.lastIndexOf('non-blockable range');
+  t.atomic.splice(i >= 0 ? i : t.atomic.length - 1, 1);
+}
+
+/** `might_sleep()`: a sleeping point with no lock; reported if the context is atomic. */
+export function* mightSleep(what: string): Sim<void> {
+  yield new Step(current(), what, 'none', true);
+}

@@ -1,0 +1,370 @@
+import { type Sim, SimObject, Step } from './step.js';
+import { SimThread } from './thread.js';
+import type { SimEvent, SimObserver } from './trace.js';
+import { type Violation, ViolationSignal } from './violation.js';
+
+/**
+ * The scheduler hook: the strategy's side of a run (shuttle's `Scheduler`). At every step
+ * with more than one enabled thread the runtime asks `pickThread`; `choose(n)` asks
+ * `pickValue`. Both answers are recorded: that list is the run, and its encoding the token.
+ */
+export interface Scheduler {
+  /**
+   * Picks the thread to run among `enabled` (in thread-id order; only valid during the call)
+   * and returns its index in that array.
+   */
+  pickThread(enabled: readonly SimThread[], rt: Runtime): number;
+  /** Picks a value in [0, n) for `choose(n)`. */
+  pickValue(n: number, rt: Runtime): number;
+}
+
+export interface RunOptions {
+  readonly scheduler: Scheduler;
+  /** Scheduled steps after which the run ends with `step-budget` (a livelock). */
+  readonly maxSteps?: number;
+  /** Receives every event of the run; leave unset and recording costs nothing. */
+  readonly observer?: SimObserver;
+}
+
+/** An invariant watched after every step; returns a message when broken, else null. */
+export interface Invariant {
+  readonly name: string;
+  check(): string | null;
+}
+
+export interface RunResult {
+  readonly violation: Violation | null;
+  /** Scheduled steps taken. */
+  readonly steps: number;
+  /** The recorded choices: thread ids at scheduling points and `choose` values, in order. */
+  readonly choices: readonly number[];
+  /** Daemon threads still blocked when the run ended. */
+  readonly blocked: readonly SimThread[];
+  readonly threads: readonly SimThread[];
+}
+
+export const DEFAULT_MAX_STEPS = 100_000;
+
+let currentRuntime: Runtime | null = null;
+let currentThread: SimThread | null = null;
+
+/** The thread whose step is executing (or whose prologue runs at spawn). */
+export function current(): SimThread {
+  if (!currentThread) throw new Error('[mmulab] a simulated primitive was called outside a simulated thread');
+  return currentThread;
+}
+
+/** The runtime of the run in progress. */
+export function currentRt(): Runtime {
+  if (!currentRuntime) throw new Error('[mmulab] no simulated run is in progress');
+  return currentRuntime;
+}
+
+/**
+ * One run of a program under a scheduler: the engine. Threads are spawned by the program's
+ * setup (and by threads, through `spawn`), then `run()` drives them to completion, a
+ * violation, or the step budget. Everything is deterministic given the scheduler's answers.
+ */
+export class Runtime extends SimObject {
+  readonly threads: SimThread[] = [];
+  readonly invariants: Invariant[] = [];
+  readonly choices: number[] = [];
+  steps = 0;
+  violation: Violation | null = null;
+  private readonly live: SimThread[] = [];
+  private readonly enabled: SimThread[] = [];
+  private readonly scheduler: Scheduler;
+  private readonly maxSteps: number;
+  /** Public so that primitives can skip building event text when nobody listens. */
+  readonly observer: SimObserver | null;
+  private readonly spawnStep = new Step(this, 'spawn', 'none');
+  private readonly chooseStep = new Step(this, 'choose', 'none');
+
+  constructor(opts: RunOptions) {
+    super('runtime');
+    this.scheduler = opts.scheduler;
+    this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+    this.observer = opts.observer ?? null;
+  }
+
+  /** Creates a thread that starts at the next scheduling point. */
+  spawn<T>(name: string, body: () => Sim<T>, opts: { daemon?: boolean } = {}): SimThread {
+    const parent = currentThread;
+    const t = new SimThread(this.threads.length, name, body());
+    t.daemon = opts.daemon ?? false;
+    this.threads.push(t);
+    this.live.push(t);
+    this.emit({ type: 'spawn', thread: t.id, name, parent: parent ? parent.id : null });
+    // The prologue up to the first yield runs now, as part of the spawning step.
+    const saved = currentThread;
+    const savedRt = currentRuntime;
+    currentRuntime = this;
+    try {
+      this.advance(t, undefined);
+    } finally {
+      currentThread = saved;
+      currentRuntime = savedRt;
+    }
+    return t;
+  }
+
+  /** Runs a program's setup with this runtime current (thread prologues may use it). */
+  setup(fn: (rt: Runtime) => void): void {
+    const savedRt = currentRuntime;
+    currentRuntime = this;
+    try {
+      fn(this);
+    } finally {
+      currentRuntime = savedRt;
+      currentThread = null;
+    }
+  }
+
+  /** Watches `check` after every step. */
+  invariant(name: string, check: () => string | null): void {
+    this.invariants.push({ name, check });
+  }
+
+  /** Emits a trace event if someone listens. */
+  emit(e: SimEvent): void {
+    if (this.observer) this.observer(e);
+  }
+
+  /** The step a thread yields to spawn another: `yield* spawnThread(...)` builds it. */
+  spawnRequest(name: string, body: () => Sim<unknown>, daemon: boolean): Step {
+    return new Step(this, 'spawn', 'none', false, { name, body, daemon });
+  }
+
+  chooseRequest(n: number): Step {
+    return n === 2 ? this.chooseStep : new Step(this, 'choose', 'none', false, n);
+  }
+
+  override run(step: Step, _t: SimThread): unknown {
+    if (step.op === 'spawn') {
+      if (step === this.spawnStep) return undefined;
+      const { name, body, daemon } = step.arg as { name: string; body: () => Sim<unknown>; daemon: boolean };
+      return this.spawn(name, body, { daemon });
+    }
+    const n = step === this.chooseStep ? 2 : (step.arg as number);
+    const v = this.scheduler.pickValue(n, this);
+    if (!(Number.isInteger(v) && v >= 0 && v < n)) {
+      throw new Error(`[mmulab internal bug] scheduler picked ${v} for choose(${n})`);
+    }
+    this.choices.push(v);
+    return v;
+  }
+
+  override describe(step: Step, result: unknown): string {
+    if (step.op === 'spawn') return `spawn ${(result as SimThread).label}`;
+    return `choose(${step === this.chooseStep ? 2 : String(step.arg)}) = ${String(result)}`;
+  }
+
+  /** Runs the program to its end. Never throws for model failures: they are violations. */
+  execute(): RunResult {
+    const savedRt = currentRuntime;
+    currentRuntime = this;
+    try {
+      if (!this.violation) this.checkInvariants(null);
+      while (!this.violation) {
+        const enabled = this.collectEnabled();
+        if (enabled.length === 0) {
+          this.quiesce();
+          break;
+        }
+        let t: SimThread;
+        if (enabled.length === 1) {
+          t = enabled[0]!;
+        } else {
+          const i = this.scheduler.pickThread(enabled, this);
+          const picked = enabled[i];
+          if (!picked)
+            throw new Error(`[mmulab internal bug] scheduler picked index ${i} of ${enabled.length}`);
+          t = picked;
+          this.choices.push(t.id);
+        }
+        this.step(t);
+        if (this.violation) break;
+        this.checkInvariants(t);
+        if (this.steps >= this.maxSteps && !this.violation && this.live.length > 0) {
+          this.setViolation(
+            'step-budget',
+            `${this.steps} steps and ${this.live.length} thread(s) still running: a livelock, or raise the budget (maxSteps)`,
+            t,
+          );
+        }
+      }
+    } finally {
+      currentRuntime = savedRt;
+      currentThread = null;
+    }
+    return {
+      violation: this.violation,
+      steps: this.steps,
+      choices: this.choices,
+      blocked: this.live.filter((t) => !t.done),
+      threads: this.threads,
+    };
+  }
+
+  private collectEnabled(): SimThread[] {
+    const en = this.enabled;
+    en.length = 0;
+    for (const t of this.live) {
+      const s = t.pending!;
+      if (s.obj.canRun(s, t)) en.push(t);
+    }
+    return en;
+  }
+
+  private step(t: SimThread): void {
+    const s = t.pending!;
+    const index = this.steps++;
+    currentThread = t;
+    let result: unknown;
+    const observing = t.retries.length > 0 && (s.access === 'read' || s.access === 'observe');
+    const before = observing && s.access === 'observe' ? s.obj.snapshot() : undefined;
+    try {
+      result = s.obj.run(s, t);
+    } catch (e) {
+      this.threadThrew(t, e);
+      return;
+    }
+    if (s.access !== 'read' && s.access !== 'none') s.obj.version++;
+    if (observing) this.observe(t, s.obj, before);
+    if (this.observer) {
+      this.observer({
+        type: 'step',
+        index,
+        thread: t.id,
+        op: s.op,
+        obj: s.obj.name,
+        access: s.access,
+        text: s.obj.describe(s, result),
+      });
+    }
+    this.advance(t, result);
+  }
+
+  private observe(t: SimThread, obj: SimObject, before: unknown): void {
+    const now = obj.snapshot();
+    for (const it of t.retries) {
+      // A read-modify-write that changed its object makes the rerun see another value.
+      if (before !== undefined && before !== now) it.dirty = true;
+      it.observed.push(obj, now);
+    }
+  }
+
+  /** Resumes `t` with `input` and takes its next pending step, or ends it. */
+  private advance(t: SimThread, input: unknown): void {
+    currentThread = t;
+    let r: IteratorResult<Step, unknown>;
+    try {
+      r = t.gen.next(input);
+    } catch (e) {
+      this.threadThrew(t, e);
+      return;
+    }
+    if (r.done) {
+      this.exitThread(t, r.value);
+      return;
+    }
+    const next = r.value as unknown;
+    if (!(next instanceof Step)) {
+      const what = isGenerator(next) ? 'a generator: `yield` where `yield*` was meant' : `${typeof next}`;
+      this.setViolation('bad-yield', `${t.label} yielded ${what}, not a step`, t);
+      return;
+    }
+    t.pending = next;
+    if (next.sleeps && t.atomic.length > 0) {
+      this.setViolation(
+        'sleep-in-atomic',
+        `${t.label} calls ${next.op}(${next.obj.name}), which may sleep, in atomic context (${t.atomic.join(', ')})`,
+        t,
+      );
+      return;
+    }
+    try {
+      next.obj.onPending(next, t);
+    } catch (e) {
+      this.threadThrew(t, e);
+    }
+  }
+
+  private exitThread(t: SimThread, value: unknown): void {
+    t.done = true;
+    t.result = value;
+    t.pending = null;
+    t.version++;
+    const i = this.live.indexOf(t);
+    if (i >= 0) this.live.splice(i, 1);
+    this.emit({ type: 'thread-exit', thread: t.id });
+    if (t.held.length > 0) {
+      this.setViolation(
+        'lock-held-at-exit',
+        `${t.label} exits holding ${t.held.map((l) => l.name).join(', ')}`,
+        t,
+      );
+    } else if (t.atomic.length > 0) {
+      this.setViolation(
+        'lock-held-at-exit',
+        `${t.label} exits in atomic context (${t.atomic.join(', ')})`,
+        t,
+      );
+    }
+  }
+
+  private threadThrew(t: SimThread, e: unknown): void {
+    if (e instanceof ViolationSignal) {
+      this.setViolation(e.name, e.message, t);
+      return;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    this.setViolation('thread-exception', `${t.label} threw: ${msg}`, t);
+  }
+
+  private checkInvariants(t: SimThread | null): void {
+    for (const inv of this.invariants) {
+      let msg: string | null;
+      try {
+        msg = inv.check();
+      } catch (e) {
+        if (e instanceof ViolationSignal) {
+          this.setViolation(e.name, e.message, t);
+          return;
+        }
+        msg = `invariant threw: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      if (msg !== null) {
+        this.setViolation(inv.name, msg, t);
+        return;
+      }
+    }
+  }
+
+  /** No thread can run: the end, a deadlock, or a livelock of retry loops. */
+  private quiesce(): void {
+    const stuck = this.live.filter((t) => !t.daemon);
+    if (stuck.length === 0) return;
+    const waits = this.live
+      .map((t) => `${t.label} waits for ${t.pending!.obj.waitsFor(t.pending!)}`)
+      .join('; ');
+    const retrying = stuck.every((t) => t.pending!.op === 'retry');
+    this.setViolation(retrying ? 'livelock' : 'deadlock', waits, null);
+  }
+
+  setViolation(name: string, message: string, t: SimThread | null): void {
+    if (this.violation) return;
+    const v: Violation = {
+      name,
+      message,
+      step: Math.max(0, this.steps - 1),
+      thread: t ? t.label : null,
+    };
+    this.violation = v;
+    this.emit({ type: 'violation', violation: v });
+  }
+}
+
+function isGenerator(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && typeof (x as { next?: unknown }).next === 'function';
+}

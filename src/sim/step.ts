@@ -1,0 +1,96 @@
+import type { SimThread } from './thread.js';
+
+/**
+ * How a step touches its object. DPOR treats two steps as dependent when they touch the same
+ * object and at least one of them is not a read; the retry primitive records `read` steps.
+ * `rmw` is a read-modify-write whose read is not used for control flow (atomic_inc, a lock
+ * acquire); `observe` is one whose returned value is (cmpxchg, add_return).
+ */
+export type Access = 'read' | 'write' | 'rmw' | 'observe' | 'none';
+
+/**
+ * One atomic action a simulated thread asks the runtime to perform: the unit of scheduling.
+ * A thread yields a step; the runtime runs it when the strategy picks the thread, and resumes
+ * the generator with the step's result. Code between two yields runs in the same atomic step.
+ */
+export class Step {
+  constructor(
+    /** The shared object the step touches. */
+    readonly obj: SimObject,
+    /** The kernel-style name of the action: `spin_lock`, `read`, `synchronize_rcu`, ... */
+    readonly op: string,
+    readonly access: Access,
+    /** True for steps that may sleep in the kernel (mutex_lock, down_read, wait_event, ...). */
+    readonly sleeps: boolean = false,
+    readonly arg: unknown = undefined,
+  ) {}
+}
+
+/**
+ * A simulated thread: a generator that yields steps. Sub-paths are called with `yield*`,
+ * exactly as the kernel calls a function.
+ */
+export type Sim<T = void> = Generator<Step, T, unknown>;
+
+/**
+ * A shared object of the model (a cell, a lock, a wait queue, a page-table entry). Subclasses
+ * define when a step on them can run and what it does. `version` counts writes, for DPOR.
+ */
+export abstract class SimObject {
+  /** Writes so far in this run. */
+  version = 0;
+  constructor(readonly name: string) {}
+
+  /** Whether `step` may run now for thread `t`; a false answer blocks the thread. */
+  canRun(_step: Step, _t: SimThread): boolean {
+    return true;
+  }
+
+  /** Performs `step` for thread `t` and returns the value handed back to the generator. */
+  abstract run(step: Step, t: SimThread): unknown;
+
+  /**
+   * Called when `step` becomes a thread's pending step, before it can run: the place for
+   * checks the kernel makes on entry (lockdep's recursion check). Throws a violation.
+   */
+  onPending(_step: Step, _t: SimThread): void {}
+
+  /** For deadlock reports: what a thread blocked on `step` waits for. */
+  waitsFor(step: Step): string {
+    return `${step.op}(${this.name})`;
+  }
+
+  /** The value a retry loop compares to decide whether a rerun could differ. */
+  snapshot(): unknown {
+    return this.version;
+  }
+
+  /** Trace text of a performed step and its result. */
+  describe(step: Step, result: unknown): string {
+    return result === undefined ? `${step.op}(${this.name})` : `${step.op}(${this.name}) = ${fmt(result)}`;
+  }
+}
+
+/** Renders a model value for traces and messages. */
+export function fmt(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object') {
+    const parts: string[] = [];
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) parts.push(`${k}:${fmt(x)}`);
+    return `{${parts.join(' ')}}`;
+  }
+  return String(v);
+}
+
+/** Shallow structural equality, for cell values that are small frozen records (a PTE). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}

@@ -1,0 +1,43 @@
+import { SimObject } from '../step.js';
+import type { SimThread } from '../thread.js';
+import { fail } from '../violation.js';
+
+/**
+ * What every lock shares: lockdep-style ownership. A holder is recorded in the thread's
+ * `held` list (so a lock held at exit is reported) and, for spinning locks, in its atomic
+ * context (so sleeping under it is reported).
+ */
+export abstract class LockObject extends SimObject {
+  /** Context label pushed while held, for spinning locks; null for sleeping locks. */
+  protected abstract readonly atomicLabel: string | null;
+
+  protected noteAcquired(t: SimThread): void {
+    t.held.push(this);
+    if (this.atomicLabel) t.atomic.push(this.atomicLabel);
+  }
+
+  protected noteReleased(t: SimThread, op: string): void {
+    const i = t.held.lastIndexOf(this);
+    if (i < 0) fail('unlock-not-held', `${t.label} calls ${op}(${this.name}) without holding it`);
+    t.held.splice(i, 1);
+    if (this.atomicLabel) {
+      const j = t.atomic.lastIndexOf(this.atomicLabel);
+      if (j >= 0) t.atomic.splice(j, 1);
+    }
+  }
+
+  protected holds(t: SimThread): boolean {
+    return t.held.includes(this);
+  }
+
+  protected recursion(t: SimThread, op: string): never {
+    fail(
+      'recursive-lock',
+      `${t.label} calls ${op}(${this.name}) while already holding it: a self-deadlock in the kernel`,
+    );
+  }
+}
+
+export function names(ts: Iterable<SimThread>): string {
+  return [...ts].map((t) => t.label).join(', ') || 'nobody';
+}

@@ -1,0 +1,111 @@
+import { type Sim, SimObject, type Step, sameValue } from './step.js';
+
+/** Values a retry iteration read: object, then the snapshot it had, flattened in pairs. */
+export interface RetryIteration {
+  observed: unknown[];
+  /** A read-modify-write whose result the iteration used changed its object: no stutter. */
+  dirty: boolean;
+}
+
+/**
+ * A simulated kernel thread (a vCPU, munmap, the uffd manager). It is also the object that
+ * `join` steps and its own `schedule()` / retry waits block on.
+ */
+export class SimThread extends SimObject {
+  /** The step the thread will take when next scheduled; null once it has exited. */
+  pending: Step | null = null;
+  done = false;
+  result: unknown = undefined;
+  /** Sleeping locks and spinlocks held, in acquisition order (lockdep's held_locks). */
+  readonly held: SimObject[] = [];
+  /**
+   * Why the thread may not sleep now, innermost last: `spin_lock(kvm.mmuLock)`,
+   * `rcu_read_lock`, `non-blockable range`. Empty means sleepable context.
+   */
+  readonly atomic: string[] = [];
+  /** Callback nesting for traces: `munmap > invalidate_range_start > kvm`. */
+  readonly frames: string[] = [];
+  /** Open retry iterations, outermost first. */
+  readonly retries: RetryIteration[] = [];
+  /** Set by wake_up / complete for a thread that called prepare_to_wait. */
+  woken = false;
+  /** A daemon may stay blocked when the run ends (a userfault nobody resolves). */
+  daemon = false;
+
+  constructor(
+    readonly id: number,
+    name: string,
+    readonly gen: Sim<unknown>,
+  ) {
+    super(name);
+  }
+
+  get label(): string {
+    return `T${this.id}(${this.name})`;
+  }
+
+  override canRun(step: Step, _t: SimThread): boolean {
+    switch (step.op) {
+      case 'join':
+        return this.done;
+      case 'schedule':
+        return this.woken;
+      case 'retry':
+        return this.retryMayDiffer();
+      default:
+        return true;
+    }
+  }
+
+  override run(step: Step, _t: SimThread): unknown {
+    switch (step.op) {
+      case 'join':
+        return this.result;
+      case 'schedule':
+        this.woken = false;
+        return undefined;
+      case 'retry': {
+        const it = this.retries[this.retries.length - 1];
+        if (it) {
+          it.observed.length = 0;
+          it.dirty = false;
+        }
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  override waitsFor(step: Step): string {
+    switch (step.op) {
+      case 'join':
+        return `join(${this.label})`;
+      case 'schedule':
+        return 'a wake_up (schedule() after prepare_to_wait)';
+      case 'retry':
+        return `a change to what its retry loop read (${this.retryObjects()})`;
+      default:
+        return step.op;
+    }
+  }
+
+  /** Whether rerunning the innermost retry iteration could take another path. */
+  retryMayDiffer(): boolean {
+    const it = this.retries[this.retries.length - 1];
+    if (!it || it.dirty) return true;
+    const o = it.observed;
+    for (let i = 0; i < o.length; i += 2) {
+      if (!sameValue((o[i] as SimObject).snapshot(), o[i + 1])) return true;
+    }
+    return false;
+  }
+
+  retryObjects(): string {
+    const it = this.retries[this.retries.length - 1];
+    if (!it) return '';
+    const names = new Set<string>();
+    for (let i = 0; i < it.observed.length; i += 2) names.add((it.observed[i] as SimObject).name);
+    return [...names].join(', ');
+  }
+}
