@@ -10,8 +10,8 @@ const INITIAL_STEP_ESTIMATE = 64;
  * Probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS 2010).
  * Each run gives the threads random distinct priorities (all at least d) and picks d-1 change
  * points uniformly among the run's steps; the highest-priority enabled thread always runs, and
- * at the i-th change point the thread about to run drops to priority i (below every initial
- * one). A bug of depth d (d ordering constraints between steps) is hit by one run with
+ * at the i-th change point the thread about to run drops to priority d-i (below every initial
+ * one, and below the threads lowered before it). A bug of depth d (d ordering constraints between steps) is hit by one run with
  * probability at least 1 / (n * k^(d-1)), n threads and k steps.
  *
  * Departures from the paper: k is not known in advance, so it is the longest run seen so far
@@ -69,7 +69,7 @@ export class PctStrategy implements Strategy {
       for (let i = 0; i < changeAt.length; i++) {
         if (changeAt[i] === step) {
           priority(t);
-          prio[t.id] = i + 1;
+          prio[t.id] = d - (i + 1);
           hit = true;
         }
       }
