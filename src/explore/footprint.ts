@@ -1,7 +1,7 @@
 import type { Runtime } from '../sim/runtime.js';
 import { SimObject, type Step } from '../sim/step.js';
-import type { SimThread } from '../sim/thread.js';
 import { WaitQueue } from '../sim/sync/waitqueue.js';
+import type { SimThread } from '../sim/thread.js';
 
 /**
  * What one step touches, for the dependence relation of DPOR: the objects it reads or writes.

@@ -3,7 +3,14 @@ import type { Runtime, Scheduler } from '../sim/runtime.js';
 import type { SimObject } from '../sim/step.js';
 import type { SimThread } from '../sim/thread.js';
 import { runOnce } from './explorer.js';
-import { dependent, type Footprint, footprint, invariantVisibility, type Visibility, withExit } from './footprint.js';
+import {
+  dependent,
+  type Footprint,
+  footprint,
+  invariantVisibility,
+  type Visibility,
+  withExit,
+} from './footprint.js';
 import type { Strategy } from './strategy.js';
 
 /**
@@ -72,7 +79,9 @@ export class TraceKeyRecorder {
       }
       tc[e.tid] = c;
       e.clock = c;
-      (per[e.tid] ??= []).push(c.map((x) => x ?? 0).join('.'));
+      const list = per[e.tid] ?? [];
+      list.push(c.map((x) => x ?? 0).join('.'));
+      per[e.tid] = list;
     }
     const values = this.values.length > 0 ? `|${this.values.join('.')}` : '';
     return per.map((p) => (p ?? []).join(',')).join(';') + values;

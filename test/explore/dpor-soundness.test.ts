@@ -24,7 +24,10 @@ function outcomes(program: Program, finalState: () => string, strategy: Strategy
     if (!s) return { runs, complete: true, outcomes: set };
     const r = runOnce(program, { scheduler: s });
     runs++;
-    if (!r.pruned) set.add(r.violation ? `violation ${r.violation.name}: ${r.violation.message}` : `final ${finalState()}`);
+    if (!r.pruned)
+      set.add(
+        r.violation ? `violation ${r.violation.name}: ${r.violation.message}` : `final ${finalState()}`,
+      );
     strategy.runDone(r);
   }
 }
@@ -76,7 +79,9 @@ describe('dpor against dfs on generated programs', () => {
       { numRuns: 20, seed: 7 },
     );
     // Recorded for the report; a loose bound so that the test fails on a reduction regression.
-    console.log(`dpor ${dporRuns} runs, dfs ${dfsRuns} runs, ${traces} traces: ${(dporRuns / traces).toFixed(2)} runs/trace`);
+    console.log(
+      `dpor ${dporRuns} runs, dfs ${dfsRuns} runs, ${traces} traces: ${(dporRuns / traces).toFixed(2)} runs/trace`,
+    );
     expect(dporRuns).toBeLessThan(dfsRuns);
     expect(dporRuns).toBeLessThanOrEqual(1.5 * traces);
   });

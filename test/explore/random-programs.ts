@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import { RETRY, retryLoop } from '../../src/sim/api.js';
-import { choose } from '../../src/sim/api.js';
+import { choose, RETRY, retryLoop } from '../../src/sim/api.js';
 import { Word } from '../../src/sim/cell.js';
 import type { Program } from '../../src/sim/program.js';
 import type { Sim } from '../../src/sim/step.js';
@@ -20,7 +19,12 @@ export interface GenProgram {
   readonly locks: number;
   readonly threads: readonly (readonly Op[])[];
   /** Invariant: cells[a] + cells[b] !== bad, its reads declared or not. */
-  readonly inv: { readonly a: number; readonly b: number; readonly bad: number; readonly declared: boolean } | null;
+  readonly inv: {
+    readonly a: number;
+    readonly b: number;
+    readonly bad: number;
+    readonly declared: boolean;
+  } | null;
 }
 
 const CELLS = 3;
@@ -52,7 +56,12 @@ export const genProgram: fc.Arbitrary<GenProgram> = fc.record({
   locks: fc.constant(LOCKS),
   threads: fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 4 }),
   inv: fc.option(
-    fc.record({ a: fc.nat(CELLS - 1), b: fc.nat(CELLS - 1), bad: fc.integer({ min: 1, max: 4 }), declared: fc.boolean() }),
+    fc.record({
+      a: fc.nat(CELLS - 1),
+      b: fc.nat(CELLS - 1),
+      bad: fc.integer({ min: 1, max: 4 }),
+      declared: fc.boolean(),
+    }),
     { nil: null },
   ),
 });
@@ -106,9 +115,7 @@ export function build(g: GenProgram): { program: Program; finalState: () => stri
       const inv = g.inv;
       if (inv) {
         const check = () =>
-          cs[inv.a]!.value + cs[inv.b]!.value === inv.bad
-            ? `c${inv.a} + c${inv.b} = ${inv.bad}`
-            : null;
+          cs[inv.a]!.value + cs[inv.b]!.value === inv.bad ? `c${inv.a} + c${inv.b} = ${inv.bad}` : null;
         if (inv.declared) rt.invariant('sum', check, [cs[inv.a]!, cs[inv.b]!]);
         else rt.invariant('sum', check);
       }

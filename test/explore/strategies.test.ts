@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { MmulabError } from '../../src/errors.js';
 import { explore, replay } from '../../src/explore/explorer.js';
 import { makeStrategy } from '../../src/explore/strategies/index.js';
 import { PctStrategy } from '../../src/explore/strategies/pct.js';
-import { MmulabError } from '../../src/errors.js';
 import { notifierRace, seqlockReader } from '../../src/scenarios/demos.js';
 
 describe('dpor on the notifier race of the baselines', () => {

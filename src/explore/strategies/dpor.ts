@@ -132,7 +132,11 @@ export class DporStrategy implements Strategy {
       return 0;
     }
     const tid = enabled[k]!.id;
-    const preemptions = this.preemptionsBefore(i, tid, enabled.map((t) => t.id));
+    const preemptions = this.preemptionsBefore(
+      i,
+      tid,
+      enabled.map((t) => t.id),
+    );
     this.stack.push({
       tid,
       enabled: enabled.map((t) => t.id),

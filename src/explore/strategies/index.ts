@@ -28,7 +28,8 @@ export const strategies: Record<string, { readonly describe: string; readonly ma
     make: (o) => new RandomStrategy(o.seed ?? 1, o.shard?.index ?? 0, o.shard?.count ?? 1),
   },
   pct: {
-    describe: 'probabilistic concurrency testing: random priorities, depth-1 change points (--depth, default 3)',
+    describe:
+      'probabilistic concurrency testing: random priorities, depth-1 change points (--depth, default 3)',
     make: (o) => new PctStrategy(o.seed ?? 1, depth(o.depth), o.shard?.index ?? 0, o.shard?.count ?? 1),
   },
   dfs: {
@@ -36,7 +37,8 @@ export const strategies: Record<string, { readonly describe: string; readonly ma
     make: () => new DfsStrategy(),
   },
   dpor: {
-    describe: 'exhaustive search with dynamic partial-order reduction and sleep sets (--preemptions k bounds it)',
+    describe:
+      'exhaustive search with dynamic partial-order reduction and sleep sets (--preemptions k bounds it)',
     make: (o) => new DporStrategy(preemptions(o.preemptions)),
   },
 };
@@ -52,7 +54,10 @@ function depth(d: number | undefined): number {
 function preemptions(k: number | undefined): number | null {
   if (k === undefined) return null;
   if (!(Number.isInteger(k) && k >= 0)) {
-    throw new MmulabError('MMULAB_BAD_OPTION', `preemptions must be a non-negative integer, got ${String(k)}`);
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      `preemptions must be a non-negative integer, got ${String(k)}`,
+    );
   }
   return k;
 }
