@@ -42,9 +42,9 @@ export function explore(program: Program, opts: ExploreOptions): Verdict {
     if (performance.now() > deadline) return { kind: 'bounded', cut: 'time', ...counts() };
     const scheduler = strategy.nextRun();
     if (!scheduler) {
-      return strategy.exhaustive
-        ? { kind: 'verified', ...counts() }
-        : { kind: 'bounded', cut: 'sampling', ...counts() };
+      if (!strategy.exhaustive) return { kind: 'bounded', cut: 'sampling', ...counts() };
+      const cut = strategy.cut?.() ?? null;
+      return cut === null ? { kind: 'verified', ...counts() } : { kind: 'bounded', cut, ...counts() };
     }
     const result = runOnce(program, {
       scheduler,
