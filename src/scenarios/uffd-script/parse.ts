@@ -176,18 +176,33 @@ function isRangeOp(op: UffdScriptOp): op is RangeOp {
   return (RANGE_OPS as readonly string[]).includes(op);
 }
 
+/** Fails with `message(v)` when `key=` is present and its value `v` is not `valid`. */
+function checkValue(
+  l: LineArgs,
+  key: string,
+  valid: (v: string) => boolean,
+  message: (v: string) => string,
+): void {
+  const v = l.kv(key);
+  if (v !== undefined && !valid(v)) l.fail(message(v));
+}
+
+function requireKey(l: LineArgs, key: string, message: string): void {
+  if (l.kv(key) === undefined) l.fail(message);
+}
+
 /** The checks of uffd_oracle.c `check_script` after the shape of the line, in its order. */
 function checkArguments(l: LineArgs, op: UffdScriptOp, names: ScriptNames): void {
   const p0 = l.pos(0);
   const p1 = l.pos(1);
-  let v: string | undefined;
-  const isHandleOp = UFFD_HANDLE_OPS.includes(op);
+  const isNumber = (v: string): boolean => parseU64(v) !== undefined;
+  const isAddress = (v: string): boolean => parseAddress(v) !== undefined && addressNameKnown(names, v);
   if (op === 'uffd') {
     if (!isValidName(p0)) l.fail(`bad uffd name '${p0}'`);
     names.uffds.add(p0);
-    if ((v = l.kv('flags')) !== undefined && parseU64(v) === undefined) l.fail('bad flags');
-    if ((v = l.kv('devnr')) !== undefined && parseU64(v) === undefined) l.fail('bad devnr');
-  } else if (isHandleOp && !names.uffds.has(p0)) {
+    checkValue(l, 'flags', isNumber, () => 'bad flags');
+    checkValue(l, 'devnr', isNumber, () => 'bad devnr');
+  } else if (UFFD_HANDLE_OPS.includes(op) && !names.uffds.has(p0)) {
     l.fail(`unknown uffd '${p0}'`);
   }
   if (op === 'mmap' || op === 'reserve') {
@@ -199,7 +214,12 @@ function checkArguments(l: LineArgs, op: UffdScriptOp, names: ScriptNames): void
       if (pages === undefined || pages === 0n || pages > BigInt(MAX_MMAP_PAGES)) {
         l.fail(`mmap needs pages=1..${MAX_MMAP_PAGES}`);
       }
-      if ((v = l.kv('alias')) !== undefined && !names.mappings.has(v)) l.fail(`unknown alias '${v}'`);
+      checkValue(
+        l,
+        'alias',
+        (v) => names.mappings.has(v),
+        (v) => `unknown alias '${v}'`,
+      );
     }
     names.mappings.add(p0);
   }
@@ -210,48 +230,61 @@ function checkArguments(l: LineArgs, op: UffdScriptOp, names: ScriptNames): void
   }
   if (LENGTH_OPS.includes(op) && parseLength(l.kv('pages')) === undefined)
     l.fail(`op '${op}' needs pages=N[+B]`);
-  if ((v = l.kv('newpages')) !== undefined && parseLength(v) === undefined) l.fail('bad newpages');
-  if (op === 'pagemap' && (v = l.kv('pages')) !== undefined && parseU64(v) === undefined) l.fail('bad pages');
-  for (const key of ['to', 'src', 'from']) {
-    if ((v = l.kv(key)) !== undefined && (parseAddress(v) === undefined || !addressNameKnown(names, v))) {
-      l.fail(`bad address '${v}'`);
-    }
-  }
-  if (op === 'move' && l.kv('from') === undefined) l.fail('move needs from=ADDR');
+  checkValue(
+    l,
+    'newpages',
+    (v) => parseLength(v) !== undefined,
+    () => 'bad newpages',
+  );
+  if (op === 'pagemap') checkValue(l, 'pages', isNumber, () => 'bad pages');
+  for (const key of ['to', 'src', 'from']) checkValue(l, key, isAddress, (v) => `bad address '${v}'`);
+  if (op === 'move') requireKey(l, 'from', 'move needs from=ADDR');
   const modes = isRangeOp(op) ? MODE_NAMES[op] : undefined;
-  if (modes !== undefined && (v = l.kv('mode')) !== undefined && parseFlags(v, modes) === undefined) {
-    l.fail(`bad mode '${v}'`);
-  }
-  if (op === 'register' && l.kv('mode') === undefined) l.fail('register needs mode=');
-  if (op === 'writeprotect' && l.kv('mode') === undefined) l.fail('writeprotect needs mode=');
-  if ((v = l.kv('features')) !== undefined && parseFlags(v, FEATURE_NAMES) === undefined) {
-    l.fail(`bad features '${v}'`);
-  }
-  if ((v = l.kv('api')) !== undefined && parseU64(v) === undefined) l.fail('bad api');
-  if ((v = l.kv('advice')) !== undefined && parseFlags(v, ADVICE_NAMES) === undefined)
-    l.fail(`bad advice '${v}'`);
-  if (op === 'madvise' && l.kv('advice') === undefined) l.fail('madvise needs advice=');
-  if ((v = l.kv('prot')) !== undefined && !isProtSyntax(v)) l.fail(`bad prot '${v}'`);
-  if (op === 'mprotect' && l.kv('prot') === undefined) l.fail('mprotect needs prot=');
-  for (const key of NUMBER_KEYS) {
-    if ((v = l.kv(key)) !== undefined && parseU64(v) === undefined) l.fail(`bad number for '${key}'`);
-  }
+  if (modes !== undefined)
+    checkValue(
+      l,
+      'mode',
+      (v) => parseFlags(v, modes) !== undefined,
+      (v) => `bad mode '${v}'`,
+    );
+  if (op === 'register') requireKey(l, 'mode', 'register needs mode=');
+  if (op === 'writeprotect') requireKey(l, 'mode', 'writeprotect needs mode=');
+  checkValue(
+    l,
+    'features',
+    (v) => parseFlags(v, FEATURE_NAMES) !== undefined,
+    (v) => `bad features '${v}'`,
+  );
+  checkValue(l, 'api', isNumber, () => 'bad api');
+  checkValue(
+    l,
+    'advice',
+    (v) => parseFlags(v, ADVICE_NAMES) !== undefined,
+    (v) => `bad advice '${v}'`,
+  );
+  if (op === 'madvise') requireKey(l, 'advice', 'madvise needs advice=');
+  checkValue(l, 'prot', isProtSyntax, (v) => `bad prot '${v}'`);
+  if (op === 'mprotect') requireKey(l, 'prot', 'mprotect needs prot=');
+  for (const key of NUMBER_KEYS) checkValue(l, key, isNumber, () => `bad number for '${key}'`);
   if (op === 'touch' && !l.hasWord('read') && !l.hasWord('write')) l.fail('touch needs read or write');
-  if (op === 'fork' && (v = l.kv('child')) !== undefined && v !== 'none') {
-    if (!v.startsWith('read:') && !v.startsWith('write:')) l.fail('child=none|read:ADDR|write:ADDR');
-    const a = v.slice(v.indexOf(':') + 1);
-    if (parseAddress(a) === undefined || !addressNameKnown(names, a)) l.fail(`bad child address '${a}'`);
+  const child = l.kv('child');
+  if (op === 'fork' && child !== undefined && child !== 'none') {
+    if (!child.startsWith('read:') && !child.startsWith('write:')) l.fail('child=none|read:ADDR|write:ADDR');
+    const a = child.slice(child.indexOf(':') + 1);
+    if (!isAddress(a)) l.fail(`bad child address '${a}'`);
   }
-  if ((v = l.kv('bind')) !== undefined) {
-    if (!isValidName(v)) l.fail('bad bind name');
-    names.uffds.add(v);
+  const bind = l.kv('bind');
+  if (bind !== undefined) {
+    if (!isValidName(bind)) l.fail('bad bind name');
+    names.uffds.add(bind);
   }
-  if ((v = l.kv('async')) !== undefined) {
-    if (!isValidName(v)) l.fail('bad thread name');
-    names.threads.add(v);
+  const thread = l.kv('async');
+  if (thread !== undefined) {
+    if (!isValidName(thread)) l.fail('bad thread name');
+    names.threads.add(thread);
   }
   if (op === 'join' && !names.threads.has(p0)) l.fail(`unknown thread '${p0}'`);
-  if (op === 'sleep' && l.kv('ms') === undefined) l.fail('sleep needs ms=');
+  if (op === 'sleep') requireKey(l, 'ms', 'sleep needs ms=');
   if (op === 'wait' && l.kv('pending') === undefined && l.kv('total') === undefined) {
     l.fail('wait needs pending= or total=');
   }
