@@ -240,6 +240,7 @@ export class Runtime extends SimObject {
         obj: s.obj.name,
         access: s.access,
         text: s.obj.describe(s, result),
+        result,
       });
     }
     this.advance(t, result);
