@@ -280,14 +280,14 @@ button:hover{background:#f1f5f9}
 .frame-sw{background:#dbeafe;border:1px solid #60a5fa}.lock-sw{background:#fecaca;border:1px solid #ef4444;height:6px}
 .viol-sw{background:var(--viol)}
 .timeline{position:relative;overflow-x:auto;padding-bottom:6px;background:#fff;border-bottom:1px solid var(--line)}
-.axis,.lane{display:flex;min-width:calc(var(--label) + var(--px) * var(--steps) + 40px)}
+.axis,.lane{display:flex;min-width:calc(var(--label) + var(--px) * var(--steps) + 40vw)}
 .lane-label{position:sticky;left:0;z-index:6;flex:0 0 var(--label);width:var(--label);padding:6px 10px;background:#fff;border-right:1px solid var(--line);overflow:hidden}
 .axis-label{color:var(--mut);font-size:11px;padding-top:2px}
 .tid{display:inline-block;min-width:26px;font-weight:700;color:#334155}.tname{font-weight:600}
 .state{display:block;font-size:11px;color:#b45309}
 .lane{border-top:1px solid var(--line)}
 .lane.culprit .lane-label{box-shadow:inset 4px 0 0 var(--viol)}
-.track{position:relative;flex:1 0 auto;width:calc(var(--px) * var(--steps) + 40px)}
+.track{position:relative;flex:1 0 auto;width:calc(var(--px) * var(--steps) + 40vw)}
 .axis-track{height:18px}
 .tick{position:absolute;left:calc(var(--px) * var(--x));top:2px;font-size:10px;color:var(--mut);border-left:1px solid #d1d5db;padding-left:2px}
 .frame,.lock,.life,.s,.note{position:absolute;left:calc(var(--px) * var(--x))}
@@ -329,8 +329,11 @@ button:hover{background:#f1f5f9}
 const SCRIPT = `(function(){
 var tl=document.getElementById('timeline'),z=document.getElementById('zoom'),pv=document.getElementById('px-value');
 var steps=parseInt(getComputedStyle(tl).getPropertyValue('--steps'),10)||1;
-function set(px){px=Math.max(1,Math.min(48,Math.round(px)));z.value=px;pv.textContent=px;
-tl.style.setProperty('--px',px+'px');tl.classList.toggle('wide',px>=20);}
+var L=parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--label'))||190;
+function set(px){px=Math.max(1,Math.min(48,Math.round(px)));
+var old=parseFloat(tl.style.getPropertyValue('--px'))||px,mid=(tl.scrollLeft+tl.clientWidth/2-L)/old;
+z.value=px;pv.textContent=px;tl.style.setProperty('--px',px+'px');tl.classList.toggle('wide',px>=20);
+tl.scrollLeft=Math.max(0,mid*px+L-tl.clientWidth/2);}
 z.addEventListener('input',function(){set(+z.value);});
 document.getElementById('zoom-in').onclick=function(){set(+z.value*1.5);};
 document.getElementById('zoom-out').onclick=function(){set(+z.value/1.5);};

@@ -94,3 +94,33 @@ export function firstViolation(program: Program, maxRuns = 10_000): string {
   if (v.kind !== 'violation') throw new Error(`${program.name}: expected a violation, got ${v.kind}`);
   return v.token;
 }
+
+/** Names, labels and messages full of markup, for the escaping tests. */
+export const HOSTILE = {
+  program: '<script>alert("pwn")</script> & co',
+  thread: '<b onmouseover=alert(1)>vcpu</b>',
+  frame: '</div><script>window.__pwned=2</script>',
+  note: '<img src=x onerror="window.__pwned=3">',
+  message: `<img src=x onerror="window.__pwned=1"> 'quoted' & "double"`,
+} as const;
+
+/** A one-thread program whose every shown string is hostile markup. */
+export function hostileProgram(): Program {
+  return {
+    name: HOSTILE.program,
+    setup(rt) {
+      const cell = new Word(`cell<${'i'}>"`, 0);
+      rt.spawn(HOSTILE.thread, function* () {
+        yield* frame(
+          HOSTILE.frame,
+          (function* () {
+            yield* cell.write(1);
+            note('uffd-msg', HOSTILE.note);
+            note('<evil kind>', HOSTILE.note);
+          })(),
+        );
+      });
+      rt.invariant('<inv>', () => (cell.value === 1 ? HOSTILE.message : null));
+    },
+  };
+}
