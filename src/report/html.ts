@@ -163,7 +163,10 @@ function lockBar(l: LockSpan, top: number): string {
 
 function stepBox(trace: Trace, e: Extract<TraceEntry, { type: 'step' }>, top: number): string {
   const v = trace.violation;
-  const bad = v !== null && e.index === v.step && (trace.violationThread === null || trace.violationThread === e.thread);
+  const bad =
+    v !== null &&
+    e.index === v.step &&
+    (trace.violationThread === null || trace.violationThread === e.thread);
   const label = e.op === 'read' || e.op === 'write' ? e.obj : e.op;
   return `<a class="s k-${e.kind}${bad ? ' violating' : ''}" id="s${e.index}" href="#r${e.index}" style="--x:${e.index};top:${top}px" title="${escapeHtml(`[${e.index}] ${e.text}`)}"><span>${escapeHtml(label)}</span></a>`;
 }
@@ -191,7 +194,9 @@ function legend(trace: Trace): string {
   );
   items.push('<span class="li"><i class="sw frame-sw"></i>callback / kernel function</span>');
   items.push('<span class="li"><i class="sw lock-sw"></i>lock held</span>');
-  const kinds = new Set(trace.entries.filter((e) => e.type === 'note').map((e) => (e as { kind: string }).kind));
+  const kinds = new Set(
+    trace.entries.filter((e) => e.type === 'note').map((e) => (e as { kind: string }).kind),
+  );
   for (const k of KNOWN_NOTE_KINDS) {
     if (kinds.has(k)) items.push(`<span class="li"><i class="sw note n-${k}"></i>${NOTE_WHAT[k]}</span>`);
   }
@@ -222,7 +227,9 @@ function logTable(trace: Trace): string {
       e.index === v.step &&
       (trace.violationThread === null || trace.violationThread === e.thread);
     const id = e.type === 'step' ? ` id="r${e.index}"` : '';
-    rows.push(`<tr${id} class="row-${e.type}${bad ? ' violating' : ''}"><td class="idx">${idx}</td>${cells.join('')}</tr>`);
+    rows.push(
+      `<tr${id} class="row-${e.type}${bad ? ' violating' : ''}"><td class="idx">${idx}</td>${cells.join('')}</tr>`,
+    );
     if (bad && v) {
       rows.push(
         `<tr class="vrow"><td class="idx">✖</td><td colspan="${trace.threads.length}">${escapeHtml(v.name)}: ${escapeHtml(v.message)}</td></tr>`,

@@ -42,7 +42,8 @@ export function renderText(trace: Trace, opts: TextOptions = {}): string {
   const v = trace.violation;
   for (const e of trace.entries) {
     const task = p.task((tasks.get(e.thread) ?? `?-${e.thread}`).padStart(taskWidth));
-    const stepCol = e.type === 'step' ? `[${String(e.index).padStart(stepWidth, '0')}]` : ' '.repeat(stepWidth + 2);
+    const stepCol =
+      e.type === 'step' ? `[${String(e.index).padStart(stepWidth, '0')}]` : ' '.repeat(stepWidth + 2);
     const body = INDENT.repeat(e.depth) + entryText(e, p);
     let line = `  ${task}  ${stepCol} | ${body}`;
     if (e.type === 'step' && v && e.index === v.step && e.thread === trace.violationThread) {
@@ -53,7 +54,9 @@ export function renderText(trace: Trace, opts: TextOptions = {}): string {
   if (v) {
     out.push('#');
     out.push(
-      p.violation(`# VIOLATION ${v.name} at step ${v.step}${v.thread ? ` by ${v.thread}` : ''}: ${v.message}`),
+      p.violation(
+        `# VIOLATION ${v.name} at step ${v.step}${v.thread ? ` by ${v.thread}` : ''}: ${v.message}`,
+      ),
     );
   } else {
     out.push('#');

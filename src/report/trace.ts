@@ -133,7 +133,11 @@ export function observe(emitter: TraceEmitter): SimObserver | undefined {
 }
 
 /** An entry as the recorder receives it, before it stamps time and depth. */
-type EntryInput = TraceEntry extends infer E ? (E extends TraceEntry ? Omit<E, 'time' | 'depth'> : never) : never;
+type EntryInput = TraceEntry extends infer E
+  ? E extends TraceEntry
+    ? Omit<E, 'time' | 'depth'>
+    : never
+  : never;
 
 interface OpenLock {
   readonly lock: string;
@@ -144,7 +148,10 @@ interface OpenLock {
 /** Builds a Trace from the events of one run. Subscribe it before the run, finish it after. */
 export class TraceRecorder {
   private readonly entries: TraceEntry[] = [];
-  private readonly threads = new Map<number, { name: string; parent: number | null; start: number; end: number | null }>();
+  private readonly threads = new Map<
+    number,
+    { name: string; parent: number | null; start: number; end: number | null }
+  >();
   private readonly openFrames = new Map<number, { label: string; start: number }[]>();
   private readonly openLocks = new Map<number, OpenLock[]>();
   private readonly frames: FrameSpan[] = [];
@@ -256,13 +263,21 @@ export class TraceRecorder {
     }
     const locks = [...this.locks];
     for (const [thread, held] of this.openLocks) {
-      for (const h of held) locks.push({ thread, lock: h.lock, mode: h.mode, start: h.start, end, open: true });
+      for (const h of held)
+        locks.push({ thread, lock: h.lock, mode: h.mode, start: h.start, end, open: true });
     }
     frames.sort((a, b) => a.thread - b.thread || a.start - b.start || a.depth - b.depth);
     locks.sort((a, b) => a.thread - b.thread || a.start - b.start);
     const threads = [...this.threads.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([id, t]) => ({ id, name: t.name, label: `T${id}(${t.name})`, parent: t.parent, start: t.start, end: t.end }));
+      .map(([id, t]) => ({
+        id,
+        name: t.name,
+        label: `T${id}(${t.name})`,
+        parent: t.parent,
+        start: t.start,
+        end: t.end,
+      }));
     const v = this.violation;
     const vt = v && v.thread !== null ? (threads.find((t) => t.label === v.thread)?.id ?? null) : null;
     return {

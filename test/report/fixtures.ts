@@ -8,7 +8,10 @@ import { frame, note, type Program, SpinLock, spinLock, spinUnlock, Word } from 
  * into KVM (which zaps the SPTE under mmu_lock) and frees the page; the vCPU's fault path has
  * no mmu_invalidate_seq retry check, so it can install the PTE it read before the zap.
  */
-export function kvmRace(name = 'kvm-fault-vs-munmap', message = 'spte maps pfn 0x1000, which munmap freed'): Program {
+export function kvmRace(
+  name = 'kvm-fault-vs-munmap',
+  message = 'spte maps pfn 0x1000, which munmap freed',
+): Program {
   return {
     name,
     setup(rt) {

@@ -23,7 +23,10 @@ afterAll(async () => {
 });
 
 /** Renders `program`'s first violation to test-output/<file>.html and opens it; no request may leave the page. */
-async function open(program: Program, file: string): Promise<{ page: Page; trace: Trace; requests: string[] }> {
+async function open(
+  program: Program,
+  file: string,
+): Promise<{ page: Page; trace: Trace; requests: string[] }> {
   const token = firstViolation(program);
   const trace = recordRun(program, token);
   const path = `${OUT}${file}.html`;
@@ -41,10 +44,10 @@ async function expectLanesAndMarker(page: Page, trace: Trace): Promise<void> {
   for (const t of trace.threads) {
     const lane = page.locator(`#lane-${t.id}`);
     await expect.poll(() => lane.isVisible()).toBe(true);
-    expect(await lane.locator('.tname').innerText()).toBe(t.name);
+    expect(await lane.locator('.tname').textContent()).toBe(t.name);
   }
   expect(await page.locator('#violation-marker').isVisible()).toBe(true);
-  expect(await page.locator('#violation-message').innerText()).toBe(trace.violation!.message);
+  expect(await page.locator('#violation-message').textContent()).toBe(trace.violation!.message);
 }
 
 describe('HTML report in headless Chromium', () => {
@@ -52,7 +55,9 @@ describe('HTML report in headless Chromium', () => {
     const { page, trace, requests } = await open(kvmRace(), 'report-kvm');
     await expectLanesAndMarker(page, trace);
     expect(await page.locator('.s.violating').isVisible()).toBe(true);
-    expect(await page.locator('.frame', { hasText: 'kvm_mmu_notifier_invalidate_range_start' }).count()).toBe(1);
+    expect(await page.locator('.frame', { hasText: 'kvm_mmu_notifier_invalidate_range_start' }).count()).toBe(
+      1,
+    );
     await page.screenshot({ path: `${OUT}report-kvm.png` });
     expect(requests).toEqual([]);
     await page.close();
@@ -77,7 +82,7 @@ describe('HTML report in headless Chromium', () => {
     const width = () => page.locator('#lane-0 .track').evaluate((e) => e.getBoundingClientRect().width);
     const before = await width();
     await page.click('#zoom-in');
-    expect(await page.locator('#px-value').innerText()).toBe('5');
+    expect(await page.locator('#px-value').textContent()).toBe('5');
     expect(await width()).toBeGreaterThan(before);
     await page.screenshot({ path: `${OUT}report-5000.png` });
     await page.close();
@@ -86,9 +91,11 @@ describe('HTML report in headless Chromium', () => {
   it('runs none of the markup it was given', async () => {
     const { page, trace } = await open(hostileProgram(), 'report-hostile');
     await expectLanesAndMarker(page, trace);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
     expect(await page.title()).toBe(`mmulab: ${HOSTILE.program}`);
-    expect(await page.locator('h1').innerText()).toBe(`mmulab ${HOSTILE.program}`);
+    expect(await page.locator('h1').textContent()).toBe(`mmulab ${HOSTILE.program}`);
     await page.close();
   });
 });

@@ -8,7 +8,9 @@ describe('renderHtml', () => {
   it('escapes every string it shows: names, labels, notes, messages, the replay command', () => {
     const p = hostileProgram();
     const token = firstViolation(p);
-    const html = renderHtml(recordRun(p, token), { replayCommand: `mmulab replay '${HOSTILE.program}' ${token}` });
+    const html = renderHtml(recordRun(p, token), {
+      replayCommand: `mmulab replay '${HOSTILE.program}' ${token}`,
+    });
     for (const s of Object.values(HOSTILE)) expect(html).not.toContain(s);
     expect(html).toContain(escapeHtml(HOSTILE.program));
     expect(html).toContain(escapeHtml(HOSTILE.message));
@@ -29,10 +31,16 @@ describe('renderHtml', () => {
     const p = notifierRace(false, 2, 2);
     const t = recordRun(p, firstViolation(p));
     const html = renderHtml(t, { replayCommand: 'mmulab replay notifier-race-3t-buggy m1.x' });
-    expect([...html.matchAll(/<div class="lane[^"]*" id="lane-(\d+)"/g)].map((m) => m[1])).toEqual(['0', '1', '2']);
+    expect([...html.matchAll(/<div class="lane[^"]*" id="lane-(\d+)"/g)].map((m) => m[1])).toEqual([
+      '0',
+      '1',
+      '2',
+    ]);
     expect(html).toContain('<div class="lane culprit" id="lane-2"');
     expect(html).toContain('id="violation-marker" data-step="22"');
-    expect(html).toContain('<span class="vmsg" id="violation-message">spte[0] maps frame 1, which munmap freed</span>');
+    expect(html).toContain(
+      '<span class="vmsg" id="violation-message">spte[0] maps frame 1, which munmap freed</span>',
+    );
     expect(html).toContain('<code id="replay-command">mmulab replay notifier-race-3t-buggy m1.x</code>');
     expect(html.match(/class="s k-[a-z]+ violating"/g)).toHaveLength(1);
     expect(html).toContain('id="legend"');

@@ -94,13 +94,17 @@ describe('Chrome trace-event JSON', () => {
       'E try_to_unmap',
     ]);
     expect(ev.filter((e) => e.ph === 'E').every((e) => e.args?.open === true)).toBe(true);
-    expect(ev.filter((e) => e.ph === 'e').map((e) => [e.name, e.args?.open])).toEqual([['mmu_lock (spin)', true]]);
+    expect(ev.filter((e) => e.ph === 'e').map((e) => [e.name, e.args?.open])).toEqual([
+      ['mmu_lock (spin)', true],
+    ]);
     checkBalanced(ev);
   });
 
   it('puts a deadlock, which no one thread took, on the global scope', () => {
     const ev = toChromeTrace(recordRun(lockOrderInversion, firstViolation(lockOrderInversion))).traceEvents;
-    expect(ev.filter((e) => e.cat === 'violation').map((e) => [e.name, e.s])).toEqual([['violation: deadlock', 'g']]);
+    expect(ev.filter((e) => e.cat === 'violation').map((e) => [e.name, e.s])).toEqual([
+      ['violation: deadlock', 'g'],
+    ]);
     checkBalanced(ev);
   });
 

@@ -25,7 +25,11 @@ describe('recordRun', () => {
     expect(t.threads.map((x) => x.label)).toEqual(['T0(vcpu0)', 'T1(vcpu1)', 'T2(munmap)']);
     expect(t.violation?.name).toBe('coherence');
     expect(t.violationThread).toBe(2);
-    expect(steps.find((e) => e.op === 'spin_lock')).toMatchObject({ kind: 'lock', obj: 'mmu_lock', value: 'true' });
+    expect(steps.find((e) => e.op === 'spin_lock')).toMatchObject({
+      kind: 'lock',
+      obj: 'mmu_lock',
+      value: 'true',
+    });
   });
 
   it('derives lock hold spans; a deadlock leaves both holds open', () => {
@@ -119,7 +123,20 @@ describe('step kinds', () => {
         ['spawn', 'none'],
         ['choose', 'none'],
       ].map(([op, a]) => classifyOp(op!, a as 'read')),
-    ).toEqual(['lock', 'unlock', 'lock', 'unlock', 'unlock', 'wait', 'wait', 'read', 'write', 'rmw', 'spawn', 'choose']);
+    ).toEqual([
+      'lock',
+      'unlock',
+      'lock',
+      'unlock',
+      'unlock',
+      'wait',
+      'wait',
+      'read',
+      'write',
+      'rmw',
+      'spawn',
+      'choose',
+    ]);
   });
 
   it('acquires nothing on a failed trylock or a queued down_write', () => {
