@@ -1,14 +1,21 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { replay } from '../../src/explore/explorer.js';
+import { replay, runOnce } from '../../src/explore/explorer.js';
+import { RandomStrategy } from '../../src/explore/strategies/random.js';
 import { type ChromeTraceEvent, renderChromeTrace, toChromeTrace } from '../../src/report/perfetto.js';
 import { recordRun } from '../../src/report/record.js';
+import { observe, TraceRecorder, traceEmitter } from '../../src/report/trace.js';
 import { lockOrderInversion, notifierRace } from '../../src/scenarios/demos.js';
 import { frame, Mutex, mutexLock, type Program, SpinLock, spinLock } from '../../src/sim/index.js';
 import { firstViolation, kvmRace, longRun } from './fixtures.js';
 
-/** Checks the B/E discipline of the trace-event format: per thread, every B closed by its E, LIFO. */
+/**
+ * Checks the nesting discipline of the trace-event format, which Perfetto enforces (no
+ * overlapping B/E/X on a thread): per thread every B is closed by its E, LIFO, and every
+ * complete (X) slice that starts inside a B/E pair ends inside it.
+ */
 function checkBalanced(events: readonly ChromeTraceEvent[]): void {
-  const stacks = new Map<number, string[]>();
+  const stacks = new Map<number, { name: string; maxEnd: number }[]>();
   let last = Number.NEGATIVE_INFINITY;
   for (const e of events) {
     if (e.ph === 'M') continue;
@@ -16,8 +23,13 @@ function checkBalanced(events: readonly ChromeTraceEvent[]): void {
     last = e.ts!;
     const s = stacks.get(e.tid) ?? [];
     stacks.set(e.tid, s);
-    if (e.ph === 'B') s.push(e.name);
-    if (e.ph === 'E') expect(s.pop()).toBe(e.name);
+    if (e.ph === 'B') s.push({ name: e.name, maxEnd: e.ts! });
+    if (e.ph === 'X') for (const f of s) f.maxEnd = Math.max(f.maxEnd, e.ts! + e.dur!);
+    if (e.ph === 'E') {
+      const f = s.pop();
+      expect(f?.name).toBe(e.name);
+      expect(f!.maxEnd).toBeLessThanOrEqual(e.ts!);
+    }
   }
   for (const s of stacks.values()) expect(s).toEqual([]);
   const asyncOpen = new Map<string, number>();
@@ -115,5 +127,18 @@ describe('Chrome trace-event JSON', () => {
       expect(ev.some((e) => e.ph === 'i' && e.cat === 'pte')).toBe(true);
       checkBalanced(ev);
     }
+  });
+
+  it('nests under any schedule (random walks)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.boolean(), (seed, long) => {
+        const p = long ? longRun(3, 3) : kvmRace();
+        const em = traceEmitter();
+        const rec = new TraceRecorder(em);
+        runOnce(p, { scheduler: new RandomStrategy(seed).nextRun(), observer: observe(em)! });
+        checkBalanced(toChromeTrace(rec.finish(p.name, 'x')).traceEvents);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
