@@ -178,7 +178,7 @@ function noteMark(e: Extract<TraceEntry, { type: 'note' }>, top: number): string
 
 function violationMarker(trace: Trace): string {
   const v = trace.violation!;
-  return `<div class="vline" id="violation-marker" data-step="${v.step}" style="--x:${v.step}" title="${escapeHtml(`${v.name}: ${v.message}`)}"><div class="vflag">✖ ${escapeHtml(v.name)} · step ${v.step}</div></div>`;
+  return `<div class="vline" id="violation-marker" data-step="${v.step}" style="--x:${v.step}" title="${escapeHtml(`${v.name}: ${v.message}`)}"><div class="vflag" id="violation-flag">✖ ${escapeHtml(v.name)} · step ${v.step}: ${escapeHtml(v.message)}</div></div>`;
 }
 
 function axis(steps: number): string {
@@ -320,7 +320,8 @@ button:hover{background:#f1f5f9}
 .n-pte{border-top-color:var(--pte)}.n-tlb-flush{border-top-color:var(--tlb)}.n-page-alloc{border-top-color:var(--palloc)}
 .n-page-free{border-top-color:var(--pfree)}.n-uffd-msg{border-top-color:var(--uffd)}
 .vline{position:absolute;top:0;bottom:0;left:calc(var(--label) + var(--px) * var(--x));width:calc(var(--px));min-width:2px;background:rgba(225,29,72,.12);border-left:2px solid var(--viol);z-index:2;pointer-events:none}
-.vflag{position:absolute;top:1px;left:4px;background:var(--viol);color:#fff;font-size:11px;font-weight:700;padding:0 6px;border-radius:3px;white-space:nowrap}
+.vflag{position:absolute;top:1px;left:4px;background:var(--viol);color:#fff;font-size:11px;font-weight:700;padding:0 6px;border-radius:3px;white-space:nowrap;max-width:38vw;overflow:hidden;text-overflow:ellipsis}
+.vflag.toleft{left:auto;right:calc(100% + 4px)}
 .log-scroll{max-height:60vh;overflow:auto;margin:0 20px 20px;border:1px solid var(--line);background:#fff}
 .log table{border-collapse:collapse;width:100%;font-size:12px}
 .log th{position:sticky;top:0;background:#f1f5f9;text-align:left;padding:4px 8px;border-bottom:1px solid var(--line)}
@@ -340,7 +341,7 @@ var L=parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--
 function set(px){px=Math.max(1,Math.min(48,Math.round(px)));
 var old=parseFloat(tl.style.getPropertyValue('--px'))||px,mid=(tl.scrollLeft+tl.clientWidth/2-L)/old;
 z.value=px;pv.textContent=px;tl.style.setProperty('--px',px+'px');tl.classList.toggle('wide',px>=20);
-tl.scrollLeft=Math.max(0,mid*px+L-tl.clientWidth/2);}
+tl.scrollLeft=Math.max(0,mid*px+L-tl.clientWidth/2);place();}
 z.addEventListener('input',function(){set(+z.value);});
 document.getElementById('zoom-in').onclick=function(){set(+z.value*1.5);};
 document.getElementById('zoom-out').onclick=function(){set(+z.value/1.5);};
@@ -356,5 +357,10 @@ if(c)c.onclick=function(){var t=document.getElementById('replay-command').textCo
 if(navigator.clipboard)navigator.clipboard.writeText(t);};
 document.addEventListener('keydown',function(e){if(e.target&&e.target.tagName==='INPUT')return;
 if(e.key==='+'||e.key==='=')set(+z.value*1.5);if(e.key==='-')set(+z.value/1.5);});
-set(+z.value);jump();
+var m0=document.getElementById('violation-marker'),fl=document.getElementById('violation-flag');
+function place(){if(!m0)return;var x=m0.offsetLeft-tl.scrollLeft,w=fl.offsetWidth+8;
+fl.classList.toggle('toleft',tl.clientWidth-x<w&&x-L>w);}
+tl.addEventListener('scroll',place);window.addEventListener('resize',place);
+set(+z.value);
+if(m0&&m0.offsetLeft>tl.clientWidth-120)jump();
 })();`;
