@@ -30,7 +30,6 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       "run the runtime's demo programs under exhaustive search; exit 1 if a verdict is not the expected one",
     ],
     ['mmulab demo --help', 'what a command does, its options and examples'],
-    ['NO_COLOR=1 mmulab demo', 'plain output (colour is also off when stdout is not a terminal)'],
   ]);
   registerDemo(program, io, setExit);
   program.action(() => setExit(runDemos(io)));
