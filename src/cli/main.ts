@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { MmulabError } from '../errors.js';
 import { registerDemo, runDemos } from './commands/demo.js';
 import { EXIT_BAD_INPUT, type Io, processIo } from './exit.js';
+import { withExamples } from './help.js';
 
 /**
  * The `mmulab` command: a thin layer over the library. Returns the exit code; never throws
@@ -23,6 +24,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       outputError: (s, write) => write(oneLine(s)),
     })
     .showSuggestionAfterError(true);
+  withExamples(program, [
+    [
+      'mmulab demo',
+      "run the runtime's demo programs under exhaustive search; exit 1 if a verdict is not the expected one",
+    ],
+    ['mmulab demo --help', 'what a command does, its options and examples'],
+  ]);
   registerDemo(program, io, setExit);
   program.action(() => setExit(runDemos(io)));
   try {

@@ -263,6 +263,7 @@ export class Runtime extends SimObject {
         obj: s.obj.name,
         access: s.access,
         text: s.obj.describe(s, result),
+        result,
       });
     }
     this.advance(t, result);
