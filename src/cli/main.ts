@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { MmulabError } from '../errors.js';
 import { registerDemo, runDemos } from './commands/demo.js';
+import { registerExplore } from './commands/explore.js';
+import { registerList } from './commands/list.js';
+import { registerReplay } from './commands/replay.js';
 import { EXIT_BAD_INPUT, type Io, processIo } from './exit.js';
 
 /**
@@ -24,6 +27,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     })
     .showSuggestionAfterError(true);
   registerDemo(program, io, setExit);
+  registerList(program, io, setExit);
+  registerExplore(program, io, setExit);
+  registerReplay(program, io, setExit);
   program.action(() => setExit(runDemos(io)));
   try {
     await program.parseAsync(argv as string[]);

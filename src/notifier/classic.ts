@@ -3,7 +3,7 @@ import type { MmuNotifierRange } from '../primary/notify.js';
 import { frame, nonBlockEnd, nonBlockStart, note } from '../sim/api.js';
 import { Word } from '../sim/cell.js';
 import { current } from '../sim/runtime.js';
-import type { Sim } from '../sim/step.js';
+import type { Sim, Step } from '../sim/step.js';
 import { Srcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu } from '../sim/sync/rcu.js';
 import { downWrite, upWrite } from '../sim/sync/rwsem.js';
 import { SpinLock, spinLock, spinUnlock } from '../sim/sync/spinlock.js';
@@ -44,7 +44,7 @@ export class ClassicChain implements MmuNotifierChain {
   ) {
     this.srcuSteps = opts.srcuSteps ?? false;
     this.lock = new SpinLock(`${mm.name}.notifierSubscriptions.lock`);
-    this.list = new Word<readonly MmuNotifier[]>(`${mm.name}.notifierSubscriptions.list`, []);
+    this.list = new SubscriberList(`${mm.name}.notifierSubscriptions.list`);
   }
 
   get subscribers(): readonly MmuNotifier[] {
@@ -189,5 +189,18 @@ export class ClassicChain implements MmuNotifierChain {
     }
     yield* this.srcuUnlock(idx);
     return young;
+  }
+}
+
+/** The hlist as a cell whose trace text names the subscribers. */
+class SubscriberList extends Word<readonly MmuNotifier[]> {
+  constructor(name: string) {
+    super(name, []);
+  }
+
+  override describe(step: Step, result: unknown): string {
+    const names = (l: readonly MmuNotifier[]) => `[${l.map((s) => s.name).join(', ')}]`;
+    if (step.op === 'write') return `write ${this.name} := ${names(step.arg as readonly MmuNotifier[])}`;
+    return `${step.op} ${this.name}: ${names(result as readonly MmuNotifier[])} -> ${names(this.value)}`;
   }
 }
