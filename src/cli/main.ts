@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { MmulabError } from '../errors.js';
 import { registerDemo, runDemos } from './commands/demo.js';
+import { registerExplore } from './commands/explore.js';
+import { registerList } from './commands/list.js';
+import { registerReplay } from './commands/replay.js';
 import { EXIT_BAD_INPUT, type Io, processIo } from './exit.js';
 import { withExamples } from './help.js';
 
@@ -32,6 +35,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     ['mmulab demo --help', 'what a command does, its options and examples'],
   ]);
   registerDemo(program, io, setExit);
+  registerList(program, io, setExit);
+  registerExplore(program, io, setExit);
+  registerReplay(program, io, setExit);
   program.action(() => setExit(runDemos(io)));
   try {
     await program.parseAsync(argv as string[]);

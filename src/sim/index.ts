@@ -83,7 +83,14 @@ export {
   writeSeqlock,
   writeSequnlock,
 } from './sync/seqcount.js';
-export { SpinLock, spinIsLockedBy, spinLock, spinTrylock, spinUnlock } from './sync/spinlock.js';
+export {
+  SpinLock,
+  spinIsLockedBy,
+  spinLock,
+  spinLockSection,
+  spinTrylock,
+  spinUnlock,
+} from './sync/spinlock.js';
 export { finishWait, prepareToWait, schedule, WaitQueue, waitEvent, wakeUp } from './sync/waitqueue.js';
 export { SimThread } from './thread.js';
 export { decodeToken, decodeTokenRuns, encodeToken, type TokenRuns } from './token.js';

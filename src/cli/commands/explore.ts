@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { explore } from '../../explore/explorer.js';
+import { makeStrategy, strategies } from '../../explore/strategies/index.js';
+import { describeVerdict, type Verdict } from '../../explore/verdict.js';
+import { buildScenario, findScenario } from '../../scenarios/catalogue.js';
+import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
+import { collect, nonNegativeInt, positiveInt } from '../parse.js';
+
+export interface ExploreCliOptions {
+  readonly bug: string[];
+  readonly design?: string;
+  readonly strategy: string;
+  readonly runs?: number;
+  readonly seed: number;
+  readonly json?: boolean;
+}
+
+/** Runs an exhaustive strategy to the end unless told otherwise; a sampler gets 10,000 runs. */
+export const DEFAULT_RUNS_SAMPLING = 10_000;
+export const DEFAULT_RUNS_EXHAUSTIVE = 1_000_000;
+
+/** The exact command that replays a token. */
+export function replayCommand(
+  scenario: string,
+  bugs: readonly string[],
+  design: string,
+  token: string,
+): string {
+  const flags = bugs.map((b) => ` --bug ${b}`).join('');
+  const d = design === findScenario(scenario).designs[0] ? '' : ` --design ${design}`;
+  return `mmulab replay ${scenario}${d}${flags} --token ${token}`;
+}
+
+/** `mmulab explore <scenario>`: one search, its verdict, and the replay command. */
+export function runExplore(io: Io, name: string, opts: ExploreCliOptions): number {
+  const scenario = findScenario(name);
+  const design = opts.design ?? scenario.designs[0]!;
+  const bugs = [...new Set(opts.bug)];
+  const program = buildScenario(name, { design, bugs });
+  const strategy = makeStrategy(opts.strategy, { seed: opts.seed });
+  const maxRuns = opts.runs ?? (strategy.exhaustive ? DEFAULT_RUNS_EXHAUSTIVE : DEFAULT_RUNS_SAMPLING);
+  const v = explore(program, { strategy, maxRuns });
+  if (opts.json) {
+    io.out(`${JSON.stringify(verdictJson(name, design, bugs, opts.strategy, v))}\n`);
+  } else {
+    io.out(verdictText(name, design, bugs, v));
+  }
+  return v.kind === 'violation' ? EXIT_VIOLATION : EXIT_OK;
+}
+
+export function verdictJson(
+  scenario: string,
+  design: string,
+  bugs: readonly string[],
+  strategy: string,
+  v: Verdict,
+) {
+  return {
+    scenario,
+    design,
+    bugs,
+    strategy,
+    verdict: v.kind,
+    runs: v.runs,
+    steps: v.steps,
+    ms: v.ms,
+    cut: v.kind === 'bounded' ? v.cut : null,
+    violation:
+      v.kind === 'violation'
+        ? {
+            invariant: v.violation.name,
+            message: v.violation.message,
+            step: v.violation.step,
+            thread: v.violation.thread,
+            token: v.token,
+            replay: replayCommand(scenario, bugs, design, v.token),
+          }
+        : null,
+  };
+}
+
+function verdictText(scenario: string, design: string, bugs: readonly string[], v: Verdict): string {
+  const head = `${scenario} (design ${design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'}) with ${v.strategy}`;
+  const lines = [head];
+  if (v.kind === 'violation') {
+    lines.push(`violation: ${v.violation.name}, found after ${v.runs.toLocaleString('en-US')} run(s)`);
+    lines.push(`  ${v.violation.message}`);
+    lines.push(`  at step ${v.violation.step}${v.violation.thread ? ` by ${v.violation.thread}` : ''}`);
+    lines.push(`replay: ${replayCommand(scenario, bugs, design, v.token)}`);
+  } else {
+    lines.push(describeVerdict(v));
+  }
+  lines.push(
+    `(${v.runs.toLocaleString('en-US')} runs, ${v.steps.toLocaleString('en-US')} steps, ${v.ms} ms)`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerExplore(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command('explore')
+    .description('search the schedules of a scenario for a violation')
+    .argument('<scenario>', 'a scenario name (mmulab list)')
+    .option('--bug <name>', 'turn on a bug flag of the secondary (repeatable)', collect, [])
+    .option('--design <name>', 'notifier design')
+    .option('--strategy <name>', `search strategy (${Object.keys(strategies).join(', ')})`, 'dfs')
+    .option(
+      '--runs <n>',
+      `run limit (default ${DEFAULT_RUNS_SAMPLING.toLocaleString('en-US')} for samplers, ${DEFAULT_RUNS_EXHAUSTIVE.toLocaleString('en-US')} for exhaustive strategies)`,
+      positiveInt('--runs'),
+    )
+    .option('--seed <s>', 'seed of a random strategy', nonNegativeInt('--seed'), 1)
+    .option('--json', 'print one JSON object')
+    .action((name: string, opts: ExploreCliOptions) => setExit(runExplore(io, name, opts)));
+}
