@@ -28,6 +28,33 @@ export {
   type MmuNotifierOps,
 } from './notifier/index.js';
 export * as primary from './primary/index.js';
+export {
+  type ChromeTrace,
+  type ChromeTraceEvent,
+  escapeHtml,
+  type FrameSpan,
+  type HtmlOptions,
+  type LockSpan,
+  observe,
+  type ReportPaths,
+  recordRun,
+  renderChromeTrace,
+  renderHtml,
+  renderText,
+  type StepKind,
+  type TextOptions,
+  type TextPalette,
+  type Trace,
+  type TraceEmitter,
+  type TraceEntry,
+  type TraceEvents,
+  TraceRecorder,
+  type TraceStep,
+  type TraceThread,
+  toChromeTrace,
+  traceEmitter,
+  writeReports,
+} from './report/index.js';
 export { buildScenario, catalogue, findScenario } from './scenarios/catalogue.js';
 export type { Scenario, ScenarioOptions } from './scenarios/scenario.js';
 export { Kvm, type KvmBug, kvmBugs } from './secondary-mmu/kvm/index.js';

@@ -5,6 +5,7 @@ import { registerExplore } from './commands/explore.js';
 import { registerList } from './commands/list.js';
 import { registerReplay } from './commands/replay.js';
 import { EXIT_BAD_INPUT, type Io, processIo } from './exit.js';
+import { withExamples } from './help.js';
 
 /**
  * The `mmulab` command: a thin layer over the library. Returns the exit code; never throws
@@ -26,6 +27,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       outputError: (s, write) => write(oneLine(s)),
     })
     .showSuggestionAfterError(true);
+  withExamples(program, [
+    [
+      'mmulab demo',
+      "run the runtime's demo programs under exhaustive search; exit 1 if a verdict is not the expected one",
+    ],
+    ['mmulab demo --help', 'what a command does, its options and examples'],
+  ]);
   registerDemo(program, io, setExit);
   registerList(program, io, setExit);
   registerExplore(program, io, setExit);

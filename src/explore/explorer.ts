@@ -1,7 +1,7 @@
 import { MmulabError } from '../errors.js';
 import type { Program } from '../sim/program.js';
 import { type RunResult, Runtime } from '../sim/runtime.js';
-import { decodeToken, encodeToken } from '../sim/token.js';
+import { decodeTokenRuns, encodeToken } from '../sim/token.js';
 import type { SimObserver } from '../sim/trace.js';
 import { ReplayScheduler } from './strategies/replay.js';
 import type { Strategy } from './strategy.js';
@@ -42,9 +42,9 @@ export function explore(program: Program, opts: ExploreOptions): Verdict {
     if (performance.now() > deadline) return { kind: 'bounded', cut: 'time', ...counts() };
     const scheduler = strategy.nextRun();
     if (!scheduler) {
-      return strategy.exhaustive
-        ? { kind: 'verified', ...counts() }
-        : { kind: 'bounded', cut: 'sampling', ...counts() };
+      if (!strategy.exhaustive) return { kind: 'bounded', cut: 'sampling', ...counts() };
+      const cut = strategy.cut?.() ?? null;
+      return cut === null ? { kind: 'verified', ...counts() } : { kind: 'bounded', cut, ...counts() };
     }
     const result = runOnce(program, {
       scheduler,
@@ -95,7 +95,7 @@ export function replay(
   opts: { readonly observer?: SimObserver; readonly maxSteps?: number } = {},
 ): ReplayResult {
   checkSteps(opts.maxSteps);
-  const scheduler = new ReplayScheduler(decodeToken(token));
+  const scheduler = new ReplayScheduler(decodeTokenRuns(token));
   const result = runOnce(program, { scheduler, ...opts });
   if (scheduler.unused > 0) {
     throw new MmulabError(

@@ -1,4 +1,5 @@
 import type { RunResult, Scheduler } from '../sim/runtime.js';
+import type { Cut } from './verdict.js';
 
 /**
  * A search strategy: hands the explorer one scheduler per run and learns from each result.
@@ -12,4 +13,9 @@ export interface Strategy {
   nextRun(): Scheduler | null;
   /** Called after each run with its result. */
   runDone(result: RunResult): void;
+  /**
+   * For an exhaustive strategy that finished: the bound that left schedules out (a
+   * preemption bound), or null when nothing did and the finish is a proof.
+   */
+  cut?(): Cut | null;
 }

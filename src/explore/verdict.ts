@@ -1,7 +1,7 @@
 import type { Violation } from '../sim/violation.js';
 
 /** Why a search stopped before it could claim anything for every schedule. */
-export type Cut = 'runs' | 'time' | 'interrupted' | 'sampling';
+export type Cut = 'runs' | 'time' | 'interrupted' | 'sampling' | 'preemptions' | 'shard';
 
 interface Counts {
   /** Runs (schedules) executed. */
@@ -36,6 +36,8 @@ export function describeVerdict(v: Verdict): string {
         time: 'the time limit',
         interrupted: 'an interrupt',
         sampling: 'the strategy samples schedules',
+        preemptions: 'the preemption bound',
+        shard: 'sharding: this is one shard of the search',
       }[v.cut];
       return `bounded: no violation in ${runs} (cut by ${why}; not a proof)`;
     }

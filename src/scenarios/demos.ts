@@ -183,7 +183,7 @@ export function notifierRace(fixed: boolean, vcpus = 1, pages = 1): Demo {
           if (f !== 0 && freed[f]!.value) return `spte[${p}] maps frame ${f}, which munmap freed`;
         }
         return null;
-      });
+      }, [...spte, ...freed]);
     },
   };
 }

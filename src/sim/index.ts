@@ -93,6 +93,6 @@ export {
 } from './sync/spinlock.js';
 export { finishWait, prepareToWait, schedule, WaitQueue, waitEvent, wakeUp } from './sync/waitqueue.js';
 export { SimThread } from './thread.js';
-export { decodeToken, encodeToken } from './token.js';
+export { decodeToken, decodeTokenRuns, encodeToken, type TokenRuns } from './token.js';
 export type { SimEvent, SimObserver } from './trace.js';
 export { fail, type RuntimeViolationName, type Violation, ViolationSignal } from './violation.js';

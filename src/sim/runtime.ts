@@ -16,6 +16,12 @@ export interface Scheduler {
   pickThread(enabled: readonly SimThread[], rt: Runtime): number;
   /** Picks a value in [0, n) for `choose(n)`. */
   pickValue(n: number, rt: Runtime): number;
+  /**
+   * Optional: called before every scheduled step, including those with a single enabled
+   * thread (PCT counts steps, DPOR records every event). Returning false ends the run as
+   * `pruned` (DPOR's sleep-set-blocked runs): no violation, no verdict about its end.
+   */
+  beforeStep?(t: SimThread, rt: Runtime): boolean;
 }
 
 export interface RunOptions {
@@ -30,6 +36,11 @@ export interface RunOptions {
 export interface Invariant {
   readonly name: string;
   check(): string | null;
+  /**
+   * The objects `check` reads, when declared. DPOR needs them: writes to objects an invariant
+   * reads do not commute for it. Undeclared means it may read anything.
+   */
+  readonly reads: readonly SimObject[] | null;
 }
 
 export interface RunResult {
@@ -41,6 +52,8 @@ export interface RunResult {
   /** Daemon threads still blocked when the run ended. */
   readonly blocked: readonly SimThread[];
   readonly threads: readonly SimThread[];
+  /** The scheduler ended the run early as redundant (`beforeStep` returned false). */
+  readonly pruned: boolean;
 }
 
 export const DEFAULT_MAX_STEPS = 100_000;
@@ -120,9 +133,12 @@ export class Runtime extends SimObject {
     }
   }
 
-  /** Watches `check` after every step. */
-  invariant(name: string, check: () => string | null): void {
-    this.invariants.push({ name, check });
+  /**
+   * Watches `check` after every step. `reads` lists the objects it reads (for DPOR's
+   * reduction); leave it out and every write is treated as visible to it.
+   */
+  invariant(name: string, check: () => string | null, reads?: readonly SimObject[]): void {
+    this.invariants.push({ name, check, reads: reads ?? null });
   }
 
   /** Emits a trace event if someone listens. */
@@ -161,6 +177,8 @@ export class Runtime extends SimObject {
 
   /** Runs the program to its end. Never throws for model failures: they are violations. */
   execute(): RunResult {
+    let pruned = false;
+    const before = this.scheduler.beforeStep?.bind(this.scheduler);
     const savedRt = currentRuntime;
     currentRuntime = this;
     try {
@@ -181,6 +199,10 @@ export class Runtime extends SimObject {
             throw new Error(`[mmulab internal bug] scheduler picked index ${i} of ${enabled.length}`);
           t = picked;
           this.choices.push(t.id);
+        }
+        if (before && !before(t, this)) {
+          pruned = true;
+          break;
         }
         this.step(t);
         if (this.violation) break;
@@ -203,6 +225,7 @@ export class Runtime extends SimObject {
       choices: this.choices,
       blocked: this.live.filter((t) => !t.done),
       threads: this.threads,
+      pruned,
     };
   }
 
@@ -240,6 +263,7 @@ export class Runtime extends SimObject {
         obj: s.obj.name,
         access: s.access,
         text: s.obj.describe(s, result),
+        result,
       });
     }
     this.advance(t, result);

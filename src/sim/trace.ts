@@ -14,6 +14,8 @@ export type SimEvent =
       readonly obj: string;
       readonly access: Access;
       readonly text: string;
+      /** What the step returned to its thread (a read's value, a trylock's success). */
+      readonly result: unknown;
     }
   | { readonly type: 'spawn'; readonly thread: number; readonly name: string; readonly parent: number | null }
   | { readonly type: 'thread-exit'; readonly thread: number }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/exit.js';
 import { main } from '../../src/cli/main.js';
+import { strategies } from '../../src/explore/strategies/index.js';
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -112,7 +113,10 @@ describe('mmulab explore', () => {
       ['explore', 'kvm-munmap', '--bug', 'foo'],
       "mmulab: unknown bug 'foo' for kvm-munmap (valid: no-retry-check, seq-bump-at-start, zap-outside-lock, put-page-before-flush)\n",
     ],
-    [['explore', 'kvm-munmap', '--strategy', 'bfs'], "mmulab: unknown strategy 'bfs' (valid: random, dfs)\n"],
+    [
+      ['explore', 'kvm-munmap', '--strategy', 'bfs'],
+      `mmulab: unknown strategy 'bfs' (valid: ${Object.keys(strategies).join(', ')})\n`,
+    ],
     [
       ['explore', 'kvm-munmap', '--runs', '0'],
       "error: option '--runs <n>' argument '0' is invalid. --runs must be a positive integer, got '0'\n",

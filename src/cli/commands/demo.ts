@@ -3,6 +3,7 @@ import { explore } from '../../explore/explorer.js';
 import { DfsStrategy } from '../../explore/strategies/dfs.js';
 import { demos } from '../../scenarios/demos.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
+import { withExamples } from '../help.js';
 import { table } from '../table.js';
 
 /**
@@ -24,8 +25,16 @@ export function runDemos(io: Io): number {
 }
 
 export function registerDemo(program: Command, io: Io, setExit: (code: number) => void): void {
-  program
-    .command('demo')
-    .description("run the runtime's demo programs under exhaustive search and print their verdicts")
-    .action(() => setExit(runDemos(io)));
+  withExamples(
+    program
+      .command('demo')
+      .description("run the runtime's demo programs under exhaustive search and print their verdicts")
+      .action(() => setExit(runDemos(io))),
+    [
+      [
+        'mmulab demo',
+        'one row a demo: its verdict under dfs, the runs it took, and whether that was expected',
+      ],
+    ],
+  );
 }

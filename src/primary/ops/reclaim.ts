@@ -38,6 +38,7 @@ export function* pageReferenced(
       return p.young ? 'young' : 'old';
     },
     (r) => `ptep_clear_flush_young(${mm.name}.pte[${addr}]): ${r}`,
+    mm.ptlFootprint(addr, addr + 1),
   );
   let young = primary === 'young';
   if (young) note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush_young)`);
@@ -71,6 +72,7 @@ export function* tryToUnmap(mm: Mm, addr: number, page: PageFrame): Sim<boolean>
       return true;
     },
     (ok) => (ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here'),
+    mm.ptlFootprint(addr, addr + 1),
   );
   if (unmapped)
     note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush, under the PT lock)`);

@@ -1,0 +1,359 @@
+import type { RunResult, Runtime, Scheduler } from '../../sim/runtime.js';
+import type { SimObject } from '../../sim/step.js';
+import type { SimThread } from '../../sim/thread.js';
+import {
+  dependent,
+  type Footprint,
+  footprint,
+  invariantVisibility,
+  type Visibility,
+  withExit,
+} from '../footprint.js';
+import type { Strategy } from '../strategy.js';
+import type { Cut } from '../verdict.js';
+
+/** One event of the current run, and the search state before it (pre(i) in the paper). */
+interface Node {
+  /** Thread that takes the event. */
+  tid: number;
+  /** Threads enabled before it, by id. */
+  enabled: number[];
+  /** Threads still to try here (FG05's backtrack set). */
+  backtrack: number[];
+  /** Threads tried here. */
+  done: number[];
+  /** Threads asleep here: an equivalent schedule starting with them was explored. */
+  sleep: number[];
+  /** `choose(n)` in this event: options and value taken (n = 0: none). */
+  n: number;
+  v: number;
+  /** Preemptions in the run before this event. */
+  preemptions: number;
+}
+
+type Clock = number[];
+
+interface ObjClock {
+  /** Clock of the last write. */
+  w: Clock | null;
+  /** Join of the reads since that write. */
+  r: Clock | null;
+}
+
+/**
+ * Exhaustive search with dynamic partial-order reduction and sleep sets (Flanagan and
+ * Godefroid, POPL 2005; sleep sets from Godefroid's thesis, 1996), stateless: each run
+ * replays a prefix of the stack and extends it.
+ *
+ * After every event, and for every thread's pending step (also a disabled one: a blocked lock
+ * acquire, a blocked retry), the last event of another thread that is dependent with it and
+ * not happens-before it gets the thread in its backtrack set, or every thread enabled there
+ * if it was not. Dependence is by footprint (src/explore/footprint.ts): a retry step reads
+ * what its loop read, so the write that unblocks it is a race with it; wake_up writes the
+ * threads it wakes; a thread's exit writes the thread (join reads it); writes to objects an
+ * invariant reads are mutually dependent, so every explored schedule class visits the same
+ * invariant states as dfs would. `choose(n)` values are all explored, as in dfs.
+ *
+ * A run whose enabled threads are all asleep is redundant and ends `pruned`. A run that ends
+ * in a violation puts the other live threads into the backtrack set of its last event, so a
+ * violation reachable only by letting another thread first is not hidden by the early end.
+ *
+ * With `preemptions: k`, backtrack points that would make a run preempt more than k times are
+ * dropped and the verdict is at best `bounded` (as loom's bound; not complete even within k).
+ */
+export class DporStrategy implements Strategy {
+  readonly name = 'dpor';
+  readonly exhaustive = true;
+  /** Runs ended early because every enabled thread was asleep. */
+  prunedRuns = 0;
+  private readonly stack: Node[] = [];
+  private finished = false;
+  private started = false;
+  private droppedByBound = false;
+
+  // Per-run state.
+  private replayLen = 0;
+  private pos = 0;
+  private rt: Runtime | null = null;
+  private vis: Visibility = 'all';
+  private evTid: number[] = [];
+  private evFp: Footprint[] = [];
+  private evClock: Clock[] = [];
+  private threadClock: Clock[] = [];
+  private objClock = new Map<SimObject, ObjClock>();
+  private knownThreads = 0;
+  private childSleep: number[] = [];
+  private blocked = false;
+  private pickedNew = -1;
+
+  constructor(readonly preemptionBound: number | null = null) {}
+
+  cut(): Cut | null {
+    return this.droppedByBound ? 'preemptions' : null;
+  }
+
+  nextRun(): Scheduler | null {
+    if (this.finished) return null;
+    this.started = true;
+    this.replayLen = this.stack.length;
+    this.pos = 0;
+    this.rt = null;
+    this.evTid = [];
+    this.evFp = [];
+    this.evClock = [];
+    this.threadClock = [];
+    this.objClock = new Map();
+    this.knownThreads = 0;
+    this.childSleep = [];
+    this.blocked = false;
+    this.pickedNew = -1;
+    return {
+      pickThread: (enabled) => this.pickThread(enabled),
+      pickValue: (n) => this.pickValue(n),
+      beforeStep: (t, rt) => this.beforeStep(t, rt),
+    };
+  }
+
+  private pickThread(enabled: readonly SimThread[]): number {
+    const i = this.pos;
+    const node = this.stack[i];
+    if (node && i < this.replayLen) {
+      const k = enabled.findIndex((t) => t.id === node.tid);
+      if (k < 0) nondeterministic(i, `thread ${node.tid} is not enabled`);
+      return k;
+    }
+    // A new node: the previous thread if it may run (no preemption), else the first awake one.
+    const sleep = this.childSleep;
+    const prev = i > 0 ? this.evTid[i - 1]! : -1;
+    let k = enabled.findIndex((t) => t.id === prev && !sleep.includes(t.id));
+    if (k < 0) k = enabled.findIndex((t) => !sleep.includes(t.id));
+    if (k < 0) {
+      this.blocked = true;
+      return 0;
+    }
+    const tid = enabled[k]!.id;
+    const preemptions = this.preemptionsBefore(
+      i,
+      tid,
+      enabled.map((t) => t.id),
+    );
+    this.stack.push({
+      tid,
+      enabled: enabled.map((t) => t.id),
+      backtrack: [tid],
+      done: [tid],
+      sleep: [...sleep],
+      n: 0,
+      v: 0,
+      preemptions,
+    });
+    this.pickedNew = i;
+    return k;
+  }
+
+  private pickValue(n: number): number {
+    const node = this.stack[this.pos - 1];
+    if (!node) throw new Error('[mmulab internal bug] dpor: choose() outside an event');
+    if (this.pos - 1 < this.replayLen && node.n !== 0) {
+      if (node.n !== n) nondeterministic(this.pos - 1, `choose(${n}) where choose(${node.n}) was`);
+      return node.v;
+    }
+    node.n = n;
+    node.v = 0;
+    return 0;
+  }
+
+  private beforeStep(t: SimThread, rt: Runtime): boolean {
+    if (this.rt === null) {
+      this.rt = rt;
+      this.vis = invariantVisibility(rt);
+      this.noteNewThreads(null);
+    } else {
+      this.finishEvent(this.pos - 1);
+    }
+    if (this.blocked) return false;
+    const i = this.pos;
+    let node = this.stack[i];
+    if (i >= this.replayLen && this.pickedNew !== i) {
+      // A single enabled thread: no choice, but still an event of the search.
+      if (this.childSleep.includes(t.id)) {
+        this.blocked = true;
+        return false;
+      }
+      node = {
+        tid: t.id,
+        enabled: [t.id],
+        backtrack: [t.id],
+        done: [t.id],
+        sleep: [...this.childSleep],
+        n: 0,
+        v: 0,
+        preemptions: this.preemptionsBefore(i, t.id, [t.id]),
+      };
+      this.stack.push(node);
+    }
+    if (!node || node.tid !== t.id) nondeterministic(i, `thread ${t.id} runs where thread ${node?.tid} did`);
+    const fp = footprint(t, t.pending!, this.vis);
+    this.evTid.push(t.id);
+    this.evFp.push(fp);
+    this.evClock.push(this.clockOf(t.id, fp));
+    // Sleep set of the next node: only needed past the replayed prefix.
+    if (i >= this.replayLen - 1) {
+      const cands = [...node.sleep, ...node.done.filter((d) => d !== t.id)];
+      const next: number[] = [];
+      for (const r of cands) {
+        if (next.includes(r)) continue;
+        const rt2 = rt.threads[r];
+        if (!rt2 || rt2.done || !rt2.pending) continue;
+        if (!dependent(footprint(rt2, rt2.pending, this.vis), fp)) next.push(r);
+      }
+      this.childSleep = next;
+    }
+    this.pos++;
+    return true;
+  }
+
+  /** After event i ran: its exit write, spawned threads, and the races it makes. */
+  private finishEvent(i: number): void {
+    const rt = this.rt!;
+    const tid = this.evTid[i]!;
+    const t = rt.threads[tid]!;
+    if (t.done) {
+      const fp = withExit(this.evFp[i]!, t, this.vis);
+      this.evFp[i] = fp;
+      // The exit is part of the event: later readers of the thread (join) are ordered after it.
+      for (let k = 0; k < fp.objs.length; k++) {
+        if (fp.writes[k]) this.objClock.set(fp.objs[k]!, { w: this.evClock[i]!, r: null });
+      }
+    }
+    this.noteNewThreads(this.evClock[i]!);
+    const fp = this.evFp[i]!;
+    for (const p of rt.threads) {
+      if (p.done || !p.pending || p.id === tid) continue;
+      if (dependent(fp, footprint(p, p.pending, this.vis))) this.addBacktrack(i, p.id);
+    }
+    if (!t.done && t.pending) this.raceBack(t, i);
+  }
+
+  /** FG05 for a step that just became pending: its last racing event before `upTo`. */
+  private raceBack(p: SimThread, upTo: number): void {
+    const fp = footprint(p, p.pending!, this.vis);
+    if (fp.objs.length === 0) return;
+    const cp = this.threadClock[p.id] ?? [];
+    for (let j = upTo; j >= 0; j--) {
+      const u = this.evTid[j]!;
+      if (u === p.id) continue;
+      if (!dependent(this.evFp[j]!, fp)) continue;
+      if (this.evClock[j]![u]! <= (cp[u] ?? 0)) continue;
+      this.addBacktrack(j, p.id);
+      return;
+    }
+  }
+
+  private noteNewThreads(parent: Clock | null): void {
+    const rt = this.rt!;
+    for (let k = this.knownThreads; k < rt.threads.length; k++) {
+      this.threadClock[k] = parent ? [...parent] : [];
+      const c = rt.threads[k]!;
+      if (parent && !c.done && c.pending) this.raceBack(c, this.pos - 1);
+    }
+    this.knownThreads = rt.threads.length;
+  }
+
+  private clockOf(tid: number, fp: Footprint): Clock {
+    const c = [...(this.threadClock[tid] ?? [])];
+    for (let k = 0; k < fp.objs.length; k++) {
+      const oc = this.objClock.get(fp.objs[k]!);
+      if (!oc) continue;
+      if (oc.w) join(c, oc.w);
+      if (fp.writes[k] && oc.r) join(c, oc.r);
+    }
+    c[tid] = (c[tid] ?? 0) + 1;
+    for (let k = 0; k < fp.objs.length; k++) {
+      const o = fp.objs[k]!;
+      if (fp.writes[k]) {
+        this.objClock.set(o, { w: c, r: null });
+      } else {
+        const oc = this.objClock.get(o);
+        if (oc) oc.r = oc.r ? join([...oc.r], c) : [...c];
+        else this.objClock.set(o, { w: null, r: [...c] });
+      }
+    }
+    this.threadClock[tid] = c;
+    return c;
+  }
+
+  private addBacktrack(j: number, p: number): void {
+    const node = this.stack[j]!;
+    const add = node.enabled.includes(p) ? [p] : node.enabled;
+    for (const q of add) {
+      if (node.backtrack.includes(q)) continue;
+      if (this.preemptionBound !== null) {
+        const pre = this.preemptionsBefore(j, q, node.enabled);
+        if (pre > this.preemptionBound) {
+          this.droppedByBound = true;
+          continue;
+        }
+      }
+      node.backtrack.push(q);
+    }
+  }
+
+  /** Preemptions of a run up to event i if it takes `tid` there (a switch away from an enabled thread). */
+  private preemptionsBefore(i: number, tid: number, enabled: readonly number[]): number {
+    const prevNode = this.stack[i - 1];
+    if (!prevNode) return 0;
+    return prevNode.preemptions + (prevNode.tid !== tid && enabled.includes(prevNode.tid) ? 1 : 0);
+  }
+
+  runDone(result: RunResult): void {
+    if (!this.started) return;
+    if (this.rt !== null && this.pos > 0 && !result.pruned) this.finishEvent(this.pos - 1);
+    if (result.pruned) this.prunedRuns++;
+    const v = result.violation;
+    if (v && v.name !== 'deadlock' && v.name !== 'livelock' && this.pos > 0 && this.rt) {
+      const last = this.pos - 1;
+      for (const p of this.rt.threads) {
+        if (!p.done && p.pending && p.id !== this.evTid[last]) this.addBacktrack(last, p.id);
+      }
+    }
+    this.rt = null;
+    this.backtrack();
+  }
+
+  private backtrack(): void {
+    // Nodes past the event the run ended at were never reached.
+    this.stack.length = Math.min(this.stack.length, this.pos);
+    while (this.stack.length > 0) {
+      const node = this.stack[this.stack.length - 1]!;
+      if (node.n > 0 && node.v + 1 < node.n) {
+        node.v++;
+        return;
+      }
+      const q = node.backtrack.find((x) => !node.done.includes(x) && !node.sleep.includes(x));
+      if (q !== undefined) {
+        node.preemptions = this.preemptionsBefore(this.stack.length - 1, q, node.enabled);
+        node.tid = q;
+        node.done.push(q);
+        node.n = 0;
+        node.v = 0;
+        return;
+      }
+      this.stack.pop();
+    }
+    this.finished = true;
+  }
+}
+
+function join(into: Clock, c: Clock): Clock {
+  for (let k = 0; k < c.length; k++) {
+    const x = c[k] ?? 0;
+    if (x > (into[k] ?? 0)) into[k] = x;
+  }
+  for (let k = 0; k < into.length; k++) if (into[k] === undefined) into[k] = 0;
+  return into;
+}
+
+function nondeterministic(i: number, why: string): never {
+  throw new Error(`[mmulab] the program is not deterministic: at event ${i}, ${why}`);
+}
