@@ -2,6 +2,8 @@
  * mmulab's public API. Named exports only: the runtime and its primitives (for driver
  * authors), the explorer and its verdicts.
  */
+
+export { AgingOracle, type SecondaryView, type Translation, watchCoherence } from './check/index.js';
 export { MmulabError, type MmulabErrorCode } from './errors.js';
 export {
   type Cut,
@@ -18,6 +20,14 @@ export {
   strategies,
   type Verdict,
 } from './explore/index.js';
+export {
+  ClassicChain,
+  designs,
+  type MmuNotifier,
+  type MmuNotifierChain,
+  type MmuNotifierOps,
+} from './notifier/index.js';
+export * as primary from './primary/index.js';
 export {
   type ChromeTrace,
   type ChromeTraceEvent,
@@ -45,4 +55,7 @@ export {
   traceEmitter,
   writeReports,
 } from './report/index.js';
+export { buildScenario, catalogue, findScenario } from './scenarios/catalogue.js';
+export type { Scenario, ScenarioOptions } from './scenarios/scenario.js';
+export { Kvm, type KvmBug, kvmBugs } from './secondary-mmu/kvm/index.js';
 export * as sim from './sim/index.js';

@@ -1,4 +1,5 @@
 import { Word } from '../sim/cell.js';
+import type { SimObject } from '../sim/step.js';
 import { RwSemaphore } from '../sim/sync/rwsem.js';
 import { SpinLock } from '../sim/sync/spinlock.js';
 import type { MmuNotifierSubscriptions, NotifierHost } from './notify.js';
@@ -57,6 +58,11 @@ export class Mm implements NotifierHost {
     const p = this.ptes[addr];
     if (!p) throw new Error(`[mmulab internal bug] ${this.name}: no PTE for address ${addr}`);
     return p;
+  }
+
+  /** What a PT-lock section over `[start, end)` may touch: those PTEs and any page frame (DPOR). */
+  ptlFootprint(start: number, end: number): SimObject[] {
+    return [...this.ptes.slice(start, end), ...this.pages.frames];
   }
 
   /** find_vma(): caller holds mmapLock. */

@@ -118,7 +118,9 @@ export function* putPage(f: PageFrame): Sim<number> {
 
 /** copy_user_highpage(): copies `from`'s contents into `to` (a read of `from`). */
 export function* copyUserHighpage(to: PageFrame, from: PageFrame): Sim<void> {
-  yield new Step(from, 'copy_user_highpage', 'read', false, to);
+  const step = new Step(from, 'copy_user_highpage', 'read', false, to);
+  step.touches = [to];
+  yield step;
 }
 
 /**

@@ -24,6 +24,20 @@ export class Step {
     readonly sleeps: boolean = false,
     readonly arg: unknown = undefined,
   ) {}
+
+  /**
+   * Other objects the step reads or writes besides `obj` (a whole critical section taken as
+   * one step, a hardware walk): DPOR counts each as written. Set before the step is yielded.
+   */
+  touches: readonly SimObject[] = NO_OBJECTS;
+}
+
+const NO_OBJECTS: readonly SimObject[] = [];
+
+/** Marks `step` as also touching `objs` (see Step.touches) and returns it. */
+export function touching(step: Step, objs: readonly SimObject[]): Step {
+  step.touches = objs;
+  return step;
 }
 
 /**

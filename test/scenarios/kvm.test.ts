@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore, replay } from '../../src/explore/explorer.js';
 import { DfsStrategy } from '../../src/explore/strategies/dfs.js';
+import { makeStrategy } from '../../src/explore/strategies/index.js';
 import { RandomStrategy } from '../../src/explore/strategies/random.js';
 import { buildScenario, catalogue, findScenario } from '../../src/scenarios/catalogue.js';
 import { kvmBugs } from '../../src/secondary-mmu/kvm/bugs.js';
@@ -43,9 +44,22 @@ describe('KVM scenarios', () => {
 
   for (const s of catalogue) {
     describe(s.name, () => {
-      it('the correct driver is verified by dfs (every schedule, no cut)', () => {
+      it('the correct driver is verified by dfs and by dpor (every schedule class, no cut)', () => {
         const v = explore(buildScenario(s.name), { strategy: new DfsStrategy(), maxRuns: 1_000_000 });
         expect(v.kind).toBe('verified');
+        const d = explore(buildScenario(s.name), { strategy: makeStrategy('dpor'), maxRuns: 1_000_000 });
+        expect(d.kind).toBe('verified');
+        expect(d.runs).toBeLessThan(v.runs);
+      });
+
+      it('dpor finds every bug flag', () => {
+        for (const bug of bugs) {
+          const v = explore(buildScenario(s.name, { bugs: [bug] }), {
+            strategy: makeStrategy('dpor'),
+            maxRuns: 1_000_000,
+          });
+          expect([bug, v.kind === 'violation' && v.violation.name]).toEqual([bug, expected[s.name]![bug]]);
+        }
       });
 
       for (const bug of bugs) {

@@ -54,6 +54,7 @@ function* doAnonymousPage(mm: Mm, addr: number, write: boolean): Sim<VmFault> {
     },
     (ok) =>
       ok ? `set_pte_at(${mm.name}.pte[${addr}], page${pfn})` : `${mm.name}.pte[${addr}] already populated`,
+    mm.ptlFootprint(addr, addr + 1),
   );
   if (!installed) yield* putPage(page);
   return 0;
@@ -77,6 +78,7 @@ function* doWpPage(mm: Mm, addr: number, orig: Pte): Sim<VmFault> {
     },
     (x) =>
       `do_wp_page(${mm.name}.pte[${addr}]): ${x === 'reused' ? 'wp_page_reuse' : x === 'copy' ? 'shared, copy' : 'PTE changed'}`,
+    mm.ptlFootprint(addr, addr + 1),
   );
   return r === 'copy' ? yield* wpPageCopy(mm, addr, orig) : 0;
 }
@@ -110,6 +112,7 @@ function* wpPageCopy(mm: Mm, addr: number, orig: Pte): Sim<VmFault> {
       ok
         ? `ptep_clear_flush + set_pte_at(${mm.name}.pte[${addr}], page${pfn})`
         : `${mm.name}.pte[${addr}] changed: no copy installed`,
+    mm.ptlFootprint(addr, addr + 1),
   );
   yield* mmuNotifierInvalidateRangeEnd(mm, range);
   yield* putPage(replaced ? old : fresh);

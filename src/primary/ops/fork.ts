@@ -30,17 +30,23 @@ export function* fork(parent: Mm, childName: string): Sim<Mm> {
     const cow = vma.private && vma.write;
     const range = mmuNotifierRange(vma.start, vma.end, 'MMU_NOTIFY_PROTECTION_PAGE', 'copy_page_range');
     if (cow) yield* mmuNotifierInvalidateRangeStart(parent, range);
-    yield* spinLockSection(parent.ptl, `copy_pte_range [${vma.start}, ${vma.end})`, () => {
-      for (let a = vma.start; a < vma.end; a++) {
-        const pte = parent.pte(a).value;
-        if (!pte.present) continue;
-        if (cow && pte.write) parent.pte(a).value = pteWith(pte, { write: false });
-        const page = parent.frame(pte.pfn);
-        getPageLocked(page);
-        page.mapcount++;
-        child.pte(a).value = pteWith(pte, { write: cow ? false : pte.write });
-      }
-    });
+    yield* spinLockSection(
+      parent.ptl,
+      `copy_pte_range [${vma.start}, ${vma.end})`,
+      () => {
+        for (let a = vma.start; a < vma.end; a++) {
+          const pte = parent.pte(a).value;
+          if (!pte.present) continue;
+          if (cow && pte.write) parent.pte(a).value = pteWith(pte, { write: false });
+          const page = parent.frame(pte.pfn);
+          getPageLocked(page);
+          page.mapcount++;
+          child.pte(a).value = pteWith(pte, { write: cow ? false : pte.write });
+        }
+      },
+      undefined,
+      parent.ptlFootprint(vma.start, vma.end),
+    );
     if (cow) yield* mmuNotifierInvalidateRangeEnd(parent, range);
   }
   note('tlb-flush', `flush_tlb_mm(${parent.name})`);

@@ -41,6 +41,7 @@ export function* getUserPagesLocked(mm: Mm, addr: number, write: boolean): Sim<n
         r === 0
           ? `follow_page_pte(${mm.name}, ${addr}): no page`
           : `follow_page_pte(${mm.name}, ${addr}): get_page(page${r})`,
+      mm.ptlFootprint(addr, addr + 1),
     );
     if (pfn !== 0) return pfn;
     if ((yield* handleMmFault(mm, addr, write)) !== 0) return 0;
@@ -56,11 +57,13 @@ export function* getUserPagesLocked(mm: Mm, addr: number, write: boolean): Sim<n
  */
 export function* getUserPagesFastOnly(mm: Mm, addr: number, write: boolean): Sim<number> {
   let pfn = 0;
-  yield new Step(mm.pte(addr), 'gup_fast', 'observe', false, (p: Pte) => {
+  const step = new Step(mm.pte(addr), 'gup_fast', 'observe', false, (p: Pte) => {
     if (!p.present || (write && !p.write)) return p;
     getPageLocked(mm.frame(p.pfn));
     pfn = p.pfn;
     return p.young && (p.dirty || !write) ? p : pteWith(p, { young: true, dirty: p.dirty || write });
   });
+  step.touches = mm.pages.frames;
+  yield step;
   return pfn;
 }

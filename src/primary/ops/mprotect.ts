@@ -28,13 +28,19 @@ export function* mprotect(mm: Mm, start: number, end: number, write: boolean): S
   mm.vmas = mm.vmas.map((v) => (v.start >= start && v.end <= end ? { ...v, write } : v));
   const range = mmuNotifierRange(start, end, 'MMU_NOTIFY_PROTECTION_VMA', 'mprotect');
   yield* mmuNotifierInvalidateRangeStart(mm, range);
-  yield* spinLockSection(mm.ptl, 'change_pte_range', () => {
-    if (write) return;
-    for (let a = start; a < end; a++) {
-      const p = mm.pte(a).value;
-      if (p.write) mm.pte(a).value = pteWith(p, { write: false });
-    }
-  });
+  yield* spinLockSection(
+    mm.ptl,
+    'change_pte_range',
+    () => {
+      if (write) return;
+      for (let a = start; a < end; a++) {
+        const p = mm.pte(a).value;
+        if (p.write) mm.pte(a).value = pteWith(p, { write: false });
+      }
+    },
+    undefined,
+    mm.ptlFootprint(start, end),
+  );
   yield* mmuNotifierInvalidateRangeEnd(mm, range);
   note('tlb-flush', `flush_tlb_range(${mm.name}, ${start}, ${end})`);
   yield* upWrite(mm.mmapLock);

@@ -18,8 +18,16 @@ import { PTE_NONE, pteWith } from '../pte.js';
  * the primary young bit is tested and cleared (CPU TLB flushed if it was set), then
  * mmu_notifier_clear_flush_young() is OR'ed in, still under the PT lock (no sleeping).
  */
-export function* pageReferenced(mm: Mm, addr: number, page: PageFrame): Sim<boolean> {
+export function* pageReferenced(
+  mm: Mm,
+  addr: number,
+  page: PageFrame,
+  aging?: { begin(pfn: number): void; end(pfn: number, young: boolean): void },
+): Sim<boolean> {
   yield* downRead(mm.anonVmaLock);
+  // The walk begins with the rmap lock step (code before a thread's first yield runs when
+  // its previous step does, so the hook must follow a step of the walk itself).
+  aging?.begin(page.pfn);
   const primary = yield* spinLockThen(
     mm.ptl,
     'ptep_clear_flush_young',
@@ -30,11 +38,13 @@ export function* pageReferenced(mm: Mm, addr: number, page: PageFrame): Sim<bool
       return p.young ? 'young' : 'old';
     },
     (r) => `ptep_clear_flush_young(${mm.name}.pte[${addr}]): ${r}`,
+    mm.ptlFootprint(addr, addr + 1),
   );
   let young = primary === 'young';
   if (young) note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush_young)`);
   if (primary !== 'unmapped' && (yield* mmuNotifierClearFlushYoung(mm, addr, addr + 1))) young = true;
   yield* spinUnlock(mm.ptl);
+  aging?.end(page.pfn, young);
   yield* upRead(mm.anonVmaLock);
   return young;
 }
@@ -62,6 +72,7 @@ export function* tryToUnmap(mm: Mm, addr: number, page: PageFrame): Sim<boolean>
       return true;
     },
     (ok) => (ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here'),
+    mm.ptlFootprint(addr, addr + 1),
   );
   if (unmapped)
     note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush, under the PT lock)`);
@@ -95,10 +106,7 @@ export function* shrinkIsolatedPage(
   page: PageFrame,
   aging?: { begin(pfn: number): void; end(pfn: number, young: boolean): void },
 ): Sim<'activated' | 'reclaimed' | 'kept'> {
-  const pfn = page.pfn;
-  aging?.begin(pfn);
-  const young = yield* pageReferenced(mm, addr, page);
-  aging?.end(pfn, young);
+  const young = yield* pageReferenced(mm, addr, page, aging);
   if (young) {
     yield* putPage(page);
     return 'activated';

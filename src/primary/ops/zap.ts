@@ -33,6 +33,7 @@ export function* zapPteRange(tlb: MmuGather, start: number, end: number): Sim<vo
         return false;
       },
       (full) => `zap_pte_range: ${mm.name}.pte[${from}..${addr - 1}] cleared${full ? ', gather full' : ''}`,
+      mm.ptlFootprint(addr, end),
     );
     if (forceFlush) yield* tlbFlushMmu(tlb);
   }

@@ -5,7 +5,7 @@ import { getUserPages, getUserPagesFastOnly } from '../../primary/ops/gup.js';
 import { putPage } from '../../primary/page.js';
 import { RETRY, retryLoop } from '../../sim/api.js';
 import { Word } from '../../sim/cell.js';
-import type { Sim } from '../../sim/step.js';
+import type { Sim, SimObject } from '../../sim/step.js';
 import { SpinLock, spinLockSection } from '../../sim/sync/spinlock.js';
 import { fail } from '../../sim/violation.js';
 import type { KvmBug } from './bugs.js';
@@ -56,6 +56,10 @@ export class Kvm implements MmuNotifier {
   /** Called inside every guest access step (the data-integrity and aging checks). */
   onGuestAccess: ((a: GuestAccess) => void) | null = null;
   readonly ops: MmuNotifierOps;
+  /** Everything an mmu_lock section may touch, for DPOR (see Step.touches). */
+  readonly footprint: readonly SimObject[];
+  /** What a guest access may touch besides the TLBs: the SPTEs and any page. */
+  private readonly accessFootprint: readonly SimObject[];
 
   constructor(
     readonly mm: Mm,
@@ -80,6 +84,8 @@ export class Kvm implements MmuNotifier {
         return page.data;
       },
     });
+    this.footprint = [this.mmuInvalidateSeq, this.mmuInvalidateInProgress, ...this.spt, this.tlbs];
+    this.accessFootprint = [...this.spt, ...mm.pages.frames];
     this.ops = {
       invalidateRangeStart: (range) => this.invalidateRangeStart(range),
       invalidateRangeEnd: (range) => this.invalidateRangeEnd(range),
@@ -164,9 +170,15 @@ export class Kvm implements MmuNotifier {
   *invalidateRangeStart(range: MmuNotifierRange): Sim<0> {
     if (this.has('zap-outside-lock')) {
       if (yield* this.unmapGfnRange(range.start, range.end, false)) yield* this.flushRemoteTlbs();
-      yield* spinLockSection(this.mmuLock, 'kvm_mmu_invalidate_begin', () => {
-        this.mmuInvalidateInProgress.value++;
-      });
+      yield* spinLockSection(
+        this.mmuLock,
+        'kvm_mmu_invalidate_begin',
+        () => {
+          this.mmuInvalidateInProgress.value++;
+        },
+        undefined,
+        this.footprint,
+      );
       return 0;
     }
     yield* spinLockSection(
@@ -209,6 +221,7 @@ export class Kvm implements MmuNotifier {
       },
       (n) =>
         `kvm_mmu_invalidate_end (seq ${this.mmuInvalidateSeq.value}, in_progress ${n})${this.has('put-page-before-flush') ? '; kvm_flush_remote_tlbs' : ''}`,
+      this.footprint,
     );
     if (left < 0) fail('pairing', `kvm: mmu_invalidate_in_progress is ${left} after range_end (KVM_BUG_ON)`);
   }
@@ -236,15 +249,22 @@ export class Kvm implements MmuNotifier {
       },
       (young) =>
         `${clear ? 'kvm_age_gfn' : 'kvm_test_age_gfn'} [${start}, ${end}): ${young ? 'young' : 'old'}${young && flush ? '; kvm_flush_remote_tlbs' : ''}`,
+      this.footprint,
     );
   }
 
   /** kvm_mmu_notifier_release() → kvm_flush_shadow_all(): every SPTE gone, none created after. */
   *release(): Sim<void> {
-    yield* spinLockSection(this.mmuLock, 'kvm_flush_shadow_all', () => {
-      this.released = true;
-      if (this.zapLocked(0, this.spt.length)) this.tlbs.entries.clear();
-    });
+    yield* spinLockSection(
+      this.mmuLock,
+      'kvm_flush_shadow_all',
+      () => {
+        this.released = true;
+        if (this.zapLocked(0, this.spt.length)) this.tlbs.entries.clear();
+      },
+      undefined,
+      this.footprint,
+    );
   }
 
   /**
@@ -293,6 +313,7 @@ export class Kvm implements MmuNotifier {
             : x === 'stale'
               ? `fault is stale (in_progress ${kvm.mmuInvalidateInProgress.value}, seq ${kvm.mmuInvalidateSeq.value}, snapshot ${mmuSeq}): retry`
               : 'VM released: no SPTE',
+        [kvm.spt[gfn]!, kvm.mmuInvalidateSeq, kvm.mmuInvalidateInProgress],
       );
       if (r !== 'installed') {
         yield* putPage(page);
@@ -310,7 +331,7 @@ export class Kvm implements MmuNotifier {
    */
   *guestAccess(vcpu: number, gfn: number, write: boolean, value = 0): Sim<number | null> {
     for (;;) {
-      const r = yield* guestAccessStep(this.tlbs, vcpu, gfn, write, value);
+      const r = yield* guestAccessStep(this.tlbs, vcpu, gfn, write, value, this.accessFootprint);
       if (r.ok) return r.value;
       if (!(yield* this.faultinPfn(gfn, write))) return null;
     }

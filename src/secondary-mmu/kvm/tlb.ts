@@ -81,11 +81,15 @@ export function* guestAccessStep(
   gfn: number,
   write: boolean,
   value: number,
+  touches: readonly SimObject[],
 ): Sim<GuestAccessResult> {
-  return (yield new Step(tlbs, write ? 'guest_write' : 'guest_read', 'rmw', false, {
+  const step = new Step(tlbs, write ? 'guest_write' : 'guest_read', 'rmw', false, {
     vcpu,
     gfn,
     write,
     value,
-  })) as GuestAccessResult;
+  });
+  // The walk reads and sets A/D bits in the SPTE, and the access reads or writes a page.
+  step.touches = touches;
+  return (yield step) as GuestAccessResult;
 }

@@ -1,4 +1,4 @@
-import type { Sim } from '../step.js';
+import type { Sim, SimObject } from '../step.js';
 import { Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 import { LockObject } from './lock.js';
@@ -100,19 +100,23 @@ interface SectionArg {
  * point inside. Sound for a section that does not sleep or yield and whose every shared
  * access is either protected by this lock or commutes with whatever could run inside the
  * section (a reference taken on a page its PTE keeps alive): running it atomically loses no
- * behaviour, and saves the explorer the interleavings inside it.
+ * behaviour, and saves the explorer the interleavings inside it. `touches` names every other
+ * object the body reads or writes, for DPOR's dependence relation.
  */
 export function* spinLockSection<T>(
   l: SpinLock,
   label: string,
   body: () => T,
   text?: (result: T) => string,
+  touches: readonly SimObject[] = [],
 ): Sim<T> {
-  return (yield new Step(l, SECTION, 'rmw', false, {
+  const step = new Step(l, SECTION, 'rmw', false, {
     label,
     body,
     text: text as SectionArg['text'],
-  } satisfies SectionArg)) as T;
+  } satisfies SectionArg);
+  step.touches = touches;
+  return (yield step) as T;
 }
 
 /**
@@ -124,10 +128,13 @@ export function* spinLockThen<T>(
   label: string,
   body: () => T,
   text?: (result: T) => string,
+  touches: readonly SimObject[] = [],
 ): Sim<T> {
-  return (yield new Step(l, LOCK_THEN, 'rmw', false, {
+  const step = new Step(l, LOCK_THEN, 'rmw', false, {
     label,
     body,
     text: text as SectionArg['text'],
-  } satisfies SectionArg)) as T;
+  } satisfies SectionArg);
+  step.touches = touches;
+  return (yield step) as T;
 }
