@@ -77,6 +77,7 @@ describe('mmulab explore', () => {
       'ms',
       'cut',
       'violation',
+      'written',
     ]);
     expect(j).toMatchObject({
       scenario: 'kvm-dontneed',

@@ -3,16 +3,23 @@ import { explore } from '../../explore/explorer.js';
 import { makeStrategy, strategies } from '../../explore/strategies/index.js';
 import { describeVerdict, type Verdict } from '../../explore/verdict.js';
 import { buildScenario, findScenario } from '../../scenarios/catalogue.js';
+import { colours, verdictColour } from '../colour.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
-import { collect, nonNegativeInt, positiveInt } from '../parse.js';
+import { collect, duration, nonNegativeInt, positiveInt } from '../parse.js';
+import { SearchProgress } from '../progress.js';
+import { addReportFlags, type ReportFlags, wantsReports, writeRunReports } from '../reports.js';
 
-export interface ExploreCliOptions {
+export interface ExploreCliOptions extends ReportFlags {
   readonly bug: string[];
   readonly design?: string;
   readonly strategy: string;
   readonly runs?: number;
   readonly seed: number;
   readonly json?: boolean;
+  readonly depth?: number;
+  readonly preemptions?: number;
+  readonly maxSteps?: number;
+  readonly timeLimit?: number;
 }
 
 /** Runs an exhaustive strategy to the end unless told otherwise; a sampler gets 10,000 runs. */
@@ -25,10 +32,12 @@ export function replayCommand(
   bugs: readonly string[],
   design: string,
   token: string,
+  maxSteps?: number,
 ): string {
   const flags = bugs.map((b) => ` --bug ${b}`).join('');
   const d = design === findScenario(scenario).designs[0] ? '' : ` --design ${design}`;
-  return `mmulab replay ${scenario}${d}${flags} --token ${token}`;
+  const m = maxSteps === undefined ? '' : ` --max-steps ${maxSteps}`;
+  return `mmulab replay ${scenario}${d}${flags}${m} --token ${token}`;
 }
 
 /** `mmulab explore <scenario>`: one search, its verdict, and the replay command. */
@@ -37,13 +46,48 @@ export function runExplore(io: Io, name: string, opts: ExploreCliOptions): numbe
   const design = opts.design ?? scenario.designs[0]!;
   const bugs = [...new Set(opts.bug)];
   const program = buildScenario(name, { design, bugs });
-  const strategy = makeStrategy(opts.strategy, { seed: opts.seed });
+  const strategy = makeStrategy(opts.strategy, {
+    seed: opts.seed,
+    ...(opts.depth === undefined ? {} : { depth: opts.depth }),
+    ...(opts.preemptions === undefined ? {} : { preemptions: opts.preemptions }),
+  });
   const maxRuns = opts.runs ?? (strategy.exhaustive ? DEFAULT_RUNS_EXHAUSTIVE : DEFAULT_RUNS_SAMPLING);
-  const v = explore(program, { strategy, maxRuns });
+  const progress = new SearchProgress({ isTty: io.isTty, json: opts.json === true });
+  let v: Verdict;
+  try {
+    v = explore(program, {
+      strategy,
+      maxRuns,
+      onRun: progress.onRun,
+      ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+      ...(opts.timeLimit === undefined ? {} : { timeLimitMs: opts.timeLimit }),
+    });
+  } finally {
+    progress.stop();
+  }
+  const written =
+    v.kind === 'violation'
+      ? writeRunReports(
+          program,
+          v.token,
+          opts,
+          replayCommand(name, bugs, design, v.token, opts.maxSteps),
+          opts.maxSteps,
+        )
+      : [];
+  if (v.kind !== 'violation' && wantsReports(opts)) {
+    io.err('mmulab: no violation, so no trace or report was written\n');
+  }
   if (opts.json) {
-    io.out(`${JSON.stringify(verdictJson(name, design, bugs, opts.strategy, v))}\n`);
+    io.out(
+      `${JSON.stringify({ ...verdictJson(name, design, bugs, opts.strategy, v, opts.maxSteps), written })}\n`,
+    );
   } else {
-    io.out(verdictText(name, design, bugs, v));
+    const c = colours({ isTty: io.isTty, json: false });
+    const text = verdictText(name, design, bugs, v, opts.maxSteps).split('\n');
+    text[1] = verdictColour(c, v, text[1] ?? '');
+    io.out(text.join('\n'));
+    for (const w of written) io.out(`wrote ${w}\n`);
   }
   return v.kind === 'violation' ? EXIT_VIOLATION : EXIT_OK;
 }
@@ -54,6 +98,7 @@ export function verdictJson(
   bugs: readonly string[],
   strategy: string,
   v: Verdict,
+  maxSteps?: number,
 ) {
   return {
     scenario,
@@ -73,20 +118,26 @@ export function verdictJson(
             step: v.violation.step,
             thread: v.violation.thread,
             token: v.token,
-            replay: replayCommand(scenario, bugs, design, v.token),
+            replay: replayCommand(scenario, bugs, design, v.token, maxSteps),
           }
         : null,
   };
 }
 
-function verdictText(scenario: string, design: string, bugs: readonly string[], v: Verdict): string {
+function verdictText(
+  scenario: string,
+  design: string,
+  bugs: readonly string[],
+  v: Verdict,
+  maxSteps?: number,
+): string {
   const head = `${scenario} (design ${design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'}) with ${v.strategy}`;
   const lines = [head];
   if (v.kind === 'violation') {
     lines.push(`violation: ${v.violation.name}, found after ${v.runs.toLocaleString('en-US')} run(s)`);
     lines.push(`  ${v.violation.message}`);
     lines.push(`  at step ${v.violation.step}${v.violation.thread ? ` by ${v.violation.thread}` : ''}`);
-    lines.push(`replay: ${replayCommand(scenario, bugs, design, v.token)}`);
+    lines.push(`replay: ${replayCommand(scenario, bugs, design, v.token, maxSteps)}`);
   } else {
     lines.push(describeVerdict(v));
   }
@@ -97,7 +148,7 @@ function verdictText(scenario: string, design: string, bugs: readonly string[], 
 }
 
 export function registerExplore(program: Command, io: Io, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('explore')
     .description('search the schedules of a scenario for a violation')
     .argument('<scenario>', 'a scenario name (mmulab list)')
@@ -110,6 +161,23 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
       positiveInt('--runs'),
     )
     .option('--seed <s>', 'seed of a random strategy', nonNegativeInt('--seed'), 1)
-    .option('--json', 'print one JSON object')
-    .action((name: string, opts: ExploreCliOptions) => setExit(runExplore(io, name, opts)));
+    .option('--depth <d>', "PCT's bug depth d (d-1 priority change points)", positiveInt('--depth'))
+    .option(
+      '--preemptions <k>',
+      'preemption bound for dpor (a bound: the verdict is then bounded)',
+      nonNegativeInt('--preemptions'),
+    )
+    .option(
+      '--max-steps <n>',
+      'step budget of one run (a run over it is a step-budget violation)',
+      positiveInt('--max-steps'),
+    )
+    .option(
+      '--time-limit <duration>',
+      'stop the search after this long (30s, 5m): the verdict is then bounded',
+      duration('--time-limit'),
+    )
+    .option('--json', 'print one JSON object');
+  addReportFlags(cmd);
+  cmd.action((name: string, opts: ExploreCliOptions) => setExit(runExplore(io, name, opts)));
 }
