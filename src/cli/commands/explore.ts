@@ -2,8 +2,12 @@ import type { Command } from 'commander';
 import { explore } from '../../explore/explorer.js';
 import { makeStrategy, strategies } from '../../explore/strategies/index.js';
 import { describeVerdict, type Verdict } from '../../explore/verdict.js';
-import { buildScenario, findScenario } from '../../scenarios/catalogue.js';
+import { buildScenario, catalogue, findScenario } from '../../scenarios/catalogue.js';
+import { driverScenarios } from '../../scenarios/races/driver-world.js';
+import type { Scenario } from '../../scenarios/scenario.js';
+import type { SecondaryMmuDriver } from '../../secondary-mmu/define.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
+import { loadDriver } from '../load-driver.js';
 import { collect, nonNegativeInt, positiveInt } from '../parse.js';
 
 export interface ExploreCliOptions {
@@ -13,6 +17,8 @@ export interface ExploreCliOptions {
   readonly runs?: number;
   readonly seed: number;
   readonly json?: boolean;
+  /** A driver module (`--driver ./x.ts`): the standard workloads run against it. */
+  readonly driver?: string;
 }
 
 /** Runs an exhaustive strategy to the end unless told otherwise; a sampler gets 10,000 runs. */
@@ -25,25 +31,34 @@ export function replayCommand(
   bugs: readonly string[],
   design: string,
   token: string,
+  driver?: { readonly path: string; readonly scenarios: readonly Scenario[] },
 ): string {
   const flags = bugs.map((b) => ` --bug ${b}`).join('');
-  const d = design === findScenario(scenario).designs[0] ? '' : ` --design ${design}`;
-  return `mmulab replay ${scenario}${d}${flags} --token ${token}`;
+  const d = design === findScenario(scenario, driver?.scenarios).designs[0] ? '' : ` --design ${design}`;
+  const dr = driver ? ` --driver ${driver.path}` : '';
+  return `mmulab replay ${scenario}${dr}${d}${flags} --token ${token}`;
 }
 
 /** `mmulab explore <scenario>`: one search, its verdict, and the replay command. */
-export function runExplore(io: Io, name: string, opts: ExploreCliOptions): number {
-  const scenario = findScenario(name);
+export function runExplore(
+  io: Io,
+  name: string,
+  opts: ExploreCliOptions,
+  driver?: SecondaryMmuDriver,
+): number {
+  const from = driver ? driverScenarios(driver) : catalogue;
+  const drv = driver && opts.driver ? { path: opts.driver, scenarios: from } : undefined;
+  const scenario = findScenario(name, from);
   const design = opts.design ?? scenario.designs[0]!;
   const bugs = [...new Set(opts.bug)];
-  const program = buildScenario(name, { design, bugs });
+  const program = buildScenario(name, { design, bugs }, from);
   const strategy = makeStrategy(opts.strategy, { seed: opts.seed });
   const maxRuns = opts.runs ?? (strategy.exhaustive ? DEFAULT_RUNS_EXHAUSTIVE : DEFAULT_RUNS_SAMPLING);
   const v = explore(program, { strategy, maxRuns });
   if (opts.json) {
-    io.out(`${JSON.stringify(verdictJson(name, design, bugs, opts.strategy, v))}\n`);
+    io.out(`${JSON.stringify(verdictJson(name, design, bugs, opts.strategy, v, drv))}\n`);
   } else {
-    io.out(verdictText(name, design, bugs, v));
+    io.out(verdictText(name, design, bugs, v, drv));
   }
   return v.kind === 'violation' ? EXIT_VIOLATION : EXIT_OK;
 }
@@ -54,6 +69,7 @@ export function verdictJson(
   bugs: readonly string[],
   strategy: string,
   v: Verdict,
+  driver?: { readonly path: string; readonly scenarios: readonly Scenario[] },
 ) {
   return {
     scenario,
@@ -73,20 +89,26 @@ export function verdictJson(
             step: v.violation.step,
             thread: v.violation.thread,
             token: v.token,
-            replay: replayCommand(scenario, bugs, design, v.token),
+            replay: replayCommand(scenario, bugs, design, v.token, driver),
           }
         : null,
   };
 }
 
-function verdictText(scenario: string, design: string, bugs: readonly string[], v: Verdict): string {
-  const head = `${scenario} (design ${design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'}) with ${v.strategy}`;
+function verdictText(
+  scenario: string,
+  design: string,
+  bugs: readonly string[],
+  v: Verdict,
+  driver?: { readonly path: string; readonly scenarios: readonly Scenario[] },
+): string {
+  const head = `${scenario}${driver ? ` with driver ${driver.path}` : ''} (design ${design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'}) with ${v.strategy}`;
   const lines = [head];
   if (v.kind === 'violation') {
     lines.push(`violation: ${v.violation.name}, found after ${v.runs.toLocaleString('en-US')} run(s)`);
     lines.push(`  ${v.violation.message}`);
     lines.push(`  at step ${v.violation.step}${v.violation.thread ? ` by ${v.violation.thread}` : ''}`);
-    lines.push(`replay: ${replayCommand(scenario, bugs, design, v.token)}`);
+    lines.push(`replay: ${replayCommand(scenario, bugs, design, v.token, driver)}`);
   } else {
     lines.push(describeVerdict(v));
   }
@@ -111,5 +133,8 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
     )
     .option('--seed <s>', 'seed of a random strategy', nonNegativeInt('--seed'), 1)
     .option('--json', 'print one JSON object')
-    .action((name: string, opts: ExploreCliOptions) => setExit(runExplore(io, name, opts)));
+    .option('--driver <path>', 'a driver module (defineSecondaryMmu): run a standard workload against it')
+    .action(async (name: string, opts: ExploreCliOptions) =>
+      setExit(runExplore(io, name, opts, opts.driver ? await loadDriver(opts.driver) : undefined)),
+    );
 }
