@@ -69,6 +69,15 @@ export class DeviceTlb extends SimObject {
     return (yield new Step(this, 'tlb_dropin', 'observe', false, { addr, pfn, writable, since })) as boolean;
   }
 
+  /**
+   * A hardware page walk and fill as one atomic step (an IOMMU answering an ATS translation
+   * request from the CPU page table): `walk` reads the PTE and returns the entry, or null
+   * for a miss. Returns whether an entry was filled.
+   */
+  *fill(addr: number, walk: () => DeviceTlbEntry | null): Sim<boolean> {
+    return (yield new Step(this, 'tlb_walk_fill', 'observe', false, { addr, walk })) as boolean;
+  }
+
   /** Reads the TLB fault handle: the hardware's invalidate count at this moment. */
   *readFaultHandle(): Sim<number> {
     return (yield new Step(this, 'tfh_read', 'read')) as number;
@@ -111,6 +120,12 @@ export class DeviceTlb extends SimObject {
       }
       case 'tfh_read':
         return this.invalidations;
+      case 'tlb_walk_fill': {
+        const { addr, walk } = step.arg as { addr: number; walk: () => DeviceTlbEntry | null };
+        const e = walk();
+        if (e) this.entries.set(addr, e);
+        return e !== null;
+      }
       default: {
         const { addr, write, value } = step.arg as { addr: number; write: boolean; value: number };
         const e = this.entries.get(addr);
@@ -143,6 +158,13 @@ export class DeviceTlb extends SimObject {
       }
       case 'tfh_read':
         return `${this.name}: read fault handle (invalidations ${String(result)})`;
+      case 'tlb_walk_fill': {
+        const { addr } = step.arg as { addr: number };
+        const e = this.entries.get(addr);
+        return result && e
+          ? `${this.name}: walk ${addr} -> page${e.pfn} ${e.writable ? 'rw' : 'ro'}, filled`
+          : `${this.name}: walk ${addr}: no usable PTE`;
+      }
       default: {
         const { addr, write, value } = step.arg as { addr: number; write: boolean; value: number };
         const r = result as DeviceAccessResult;

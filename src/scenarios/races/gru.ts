@@ -40,3 +40,18 @@ export const gruMunmap: Scenario = driverScenario(gru, 'munmap', {
     ]),
   ),
 });
+
+/** GRU against fork(): the parent's PTE is write-protected inside a PROTECTION_PAGE bracket. */
+export const gruFork: Scenario = driverScenario(gru, 'fork', {
+  name: 'gru-fork',
+  description:
+    'GRU stores race with fork() write-protecting the parent’s page for COW (the bracket since 2008, #19)',
+  reference: 'kernel/fork.c dup_mmap → copy_page_range (MMU_NOTIFY_PROTECTION_PAGE on the parent)',
+  found: [],
+  safe: Object.fromEntries(
+    ALL.map((b) => [
+      b,
+      'fork holds the parent’s mmap_lock for write across its bracket and the GRU fault path holds it for read: they never overlap',
+    ]),
+  ),
+});
