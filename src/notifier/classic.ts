@@ -161,6 +161,8 @@ export class ClassicChain implements MmuNotifierChain {
    * a sleep in it is a sleep in atomic context.
    */
   *archInvalidateSecondaryTlbs(start: number, end: number): Sim<void> {
+    // Nothing to trace when no subscriber has the op.
+    if (!this.list.value.some((s) => s.ops.archInvalidateSecondaryTlbs)) return;
     const idx = yield* this.srcuLock();
     for (const sub of this.list.value) {
       const f = sub.ops.archInvalidateSecondaryTlbs;

@@ -127,10 +127,7 @@ export function* mmuNotifierArchInvalidateSecondaryTlbs(
 ): Sim<void> {
   const subs = mm.notifierSubscriptions;
   if (!subs?.archInvalidateSecondaryTlbs) return;
-  yield* frame(
-    `arch_invalidate_secondary_tlbs(${fmtRange({ start, end })})`,
-    subs.archInvalidateSecondaryTlbs(start, end),
-  );
+  yield* subs.archInvalidateSecondaryTlbs(start, end);
 }
 
 export function fmtRange(r: { start: number; end: number }): string {

@@ -57,3 +57,12 @@ describe('examples/toy-tlb.ts (docs/driver-guide.md)', () => {
     expect(ok.out).toContain('verified: every schedule ran');
   });
 });
+
+describe('docs/driver-guide.md', () => {
+  it('shows examples/toy-tlb.ts verbatim', async () => {
+    const { readFileSync } = await import('node:fs');
+    const guide = readFileSync('docs/driver-guide.md', 'utf8');
+    const example = readFileSync('examples/toy-tlb.ts', 'utf8');
+    expect(guide).toContain(`\`\`\`ts\n${example}\`\`\``);
+  });
+});
