@@ -155,6 +155,30 @@ export class ClassicChain implements MmuNotifierChain {
     return young;
   }
 
+  /**
+   * __mmu_notifier_arch_invalidate_secondary_tlbs() (6.6+): every subscriber that has the op,
+   * under SRCU, from the CPU TLB flush with preemption off (get_cpu() in flush_tlb_mm_range):
+   * a sleep in it is a sleep in atomic context.
+   */
+  *archInvalidateSecondaryTlbs(start: number, end: number): Sim<void> {
+    // Nothing to trace when no subscriber has the op.
+    if (!this.list.value.some((s) => s.ops.archInvalidateSecondaryTlbs)) return;
+    const idx = yield* this.srcuLock();
+    for (const sub of this.list.value) {
+      const f = sub.ops.archInvalidateSecondaryTlbs;
+      if (!f) continue;
+      nonBlockStart('flush_tlb_mm_range (preemption off)');
+      try {
+        yield* frame(`${sub.name}.arch_invalidate_secondary_tlbs`, f.call(sub.ops, start, end));
+      } finally {
+        const t = current();
+        const i = t.atomic.lastIndexOf('flush_tlb_mm_range (preemption off)');
+        if (i >= 0) t.atomic.splice(i, 1);
+      }
+    }
+    yield* this.srcuUnlock(idx);
+  }
+
   /** __mmu_notifier_release() → mn_hlist_release(): every ->release, then unlink, then wait. */
   *release(): Sim<void> {
     const idx = yield* this.srcuLock();

@@ -25,6 +25,12 @@ export interface MmuNotifierOps {
   clearYoung?(start: number, end: number): Sim<boolean>;
   testYoung?(addr: number): Sim<boolean>;
   release?(): Sim<void>;
+  /**
+   * arch_invalidate_secondary_tlbs (6.6+; invalidate_range 3.19–6.5): from the CPU TLB flush,
+   * after the PTEs changed and before the pages are freed, preemption off: must not sleep.
+   * For TLBs that refill from the CPU page table by themselves (IOMMU SVA/ATS).
+   */
+  archInvalidateSecondaryTlbs?(start: number, end: number): Sim<void>;
 }
 
 /** struct mmu_notifier: one subscriber of an mm. */

@@ -55,6 +55,8 @@ export interface MmuNotifierSubscriptions {
   testYoung(addr: number): Sim<boolean>;
   /** exit_mmap's first step. */
   release(): Sim<void>;
+  /** From the CPU TLB flush (6.6+), preemption off; a design without it has no such subscribers. */
+  archInvalidateSecondaryTlbs?(start: number, end: number): Sim<void>;
 }
 
 /** Holder of mm->notifier_subscriptions; null until the first registration (mm_has_notifiers). */
@@ -111,6 +113,21 @@ export function* mmuNotifierRelease(mm: NotifierHost): Sim<void> {
   const subs = mm.notifierSubscriptions;
   if (!subs) return;
   yield* frame('release', subs.release());
+}
+
+/**
+ * mmu_notifier_arch_invalidate_secondary_tlbs() (6.6+, called by the architecture's TLB flush:
+ * x86 flush_tlb_mm_range, arch_tlbbatch_flush); before 6.6 the same flush was
+ * mmu_notifier_invalidate_range() from ptep_clear_flush_notify and tlb_flush_mmu_tlbonly.
+ */
+export function* mmuNotifierArchInvalidateSecondaryTlbs(
+  mm: NotifierHost,
+  start: number,
+  end: number,
+): Sim<void> {
+  const subs = mm.notifierSubscriptions;
+  if (!subs?.archInvalidateSecondaryTlbs) return;
+  yield* subs.archInvalidateSecondaryTlbs(start, end);
 }
 
 export function fmtRange(r: { start: number; end: number }): string {

@@ -2,17 +2,18 @@ import { MmulabError } from '../errors.js';
 import { designs } from '../notifier/designs.js';
 import type { Program } from '../sim/program.js';
 import { kvmDontneed, kvmForkCow, kvmMunmap, kvmReclaimAging } from './kvm.js';
+import { races } from './races/index.js';
 import type { Scenario } from './scenario.js';
 
 /** Every named scenario, in the order `mmulab list` shows them. */
-export const catalogue: readonly Scenario[] = [kvmMunmap, kvmDontneed, kvmForkCow, kvmReclaimAging];
+export const catalogue: readonly Scenario[] = [kvmMunmap, kvmDontneed, kvmForkCow, kvmReclaimAging, ...races];
 
-export function findScenario(name: string): Scenario {
-  const s = catalogue.find((x) => x.name === name);
+export function findScenario(name: string, from: readonly Scenario[] = catalogue): Scenario {
+  const s = from.find((x) => x.name === name);
   if (!s) {
     throw new MmulabError(
       'MMULAB_UNKNOWN_SCENARIO',
-      `unknown scenario '${name}' (valid: ${catalogue.map((x) => x.name).join(', ')})`,
+      `unknown scenario '${name}' (valid: ${from.map((x) => x.name).join(', ')})`,
     );
   }
   return s;
@@ -27,8 +28,9 @@ export function scenarioBugNames(s: Scenario): string[] {
 export function buildScenario(
   name: string,
   opts: { design?: string; bugs?: readonly string[] } = {},
+  from: readonly Scenario[] = catalogue,
 ): Program {
-  const s = findScenario(name);
+  const s = findScenario(name, from);
   const design = opts.design ?? s.designs[0]!;
   if (!s.designs.includes(design)) {
     const known = design in designs ? ` is not available for ${s.name}` : ' is unknown';

@@ -24,10 +24,10 @@ describe('mmulab list', () => {
     const t = await run('list');
     expect(t.code).toBe(0);
     expect(t.out.split('\n')[0]).toMatch(/^scenario\s+threads\s+bug flags\s+what it runs$/);
-    expect(t.out).toContain('kvm-munmap         vcpu0, munmap    no-retry-check, seq-bump-at-start');
+    expect(t.out).toMatch(/kvm-munmap +vcpu0, munmap +no-retry-check, seq-bump-at-start/);
     const j = await run('list', '--json');
     const parsed = JSON.parse(j.out) as { name: string; bugs: { name: string }[] }[];
-    expect(parsed.map((s) => s.name)).toEqual([
+    expect(parsed.map((s) => s.name).slice(0, 4)).toEqual([
       'kvm-munmap',
       'kvm-dontneed',
       'kvm-fork-cow',
@@ -108,7 +108,7 @@ describe('mmulab explore', () => {
   it.each([
     [
       ['explore', 'nope'],
-      "mmulab: unknown scenario 'nope' (valid: kvm-munmap, kvm-dontneed, kvm-fork-cow, kvm-reclaim-aging)\n",
+      "mmulab: unknown scenario 'nope' (valid: kvm-munmap, kvm-dontneed, kvm-fork-cow, kvm-reclaim-aging, gru-dontneed, gru-munmap, gru-fork, gru-register, iommu-munmap, iommu-dontneed, clear-refs-soft-dirty, khugepaged-retract)\n",
     ],
     [
       ['explore', 'kvm-munmap', '--bug', 'foo'],

@@ -2,9 +2,13 @@ import type { Command } from 'commander';
 import { explore } from '../../explore/explorer.js';
 import { makeStrategy, strategies } from '../../explore/strategies/index.js';
 import { describeVerdict, type Verdict } from '../../explore/verdict.js';
-import { buildScenario, findScenario } from '../../scenarios/catalogue.js';
+import { buildScenario, catalogue, findScenario } from '../../scenarios/catalogue.js';
+import { driverScenarios } from '../../scenarios/races/driver-world.js';
+import type { Scenario } from '../../scenarios/scenario.js';
+import type { SecondaryMmuDriver } from '../../secondary-mmu/define.js';
 import { colours, verdictColour } from '../colour.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
+import { loadDriver } from '../load-driver.js';
 import { collect, duration, nonNegativeInt, positiveInt } from '../parse.js';
 import { SearchProgress } from '../progress.js';
 import { addReportFlags, type ReportFlags, wantsReports, writeRunReports } from '../reports.js';
@@ -20,6 +24,17 @@ export interface ExploreCliOptions extends ReportFlags {
   readonly preemptions?: number;
   readonly maxSteps?: number;
   readonly timeLimit?: number;
+  /** A driver module (`--driver ./x.ts`): the standard workloads run against it. */
+  readonly driver?: string;
+}
+
+/**
+ * What a replay command must carry besides scenario, design, bugs and token to reproduce the
+ * run: the step budget it was found with and the user's driver module.
+ */
+export interface ReplayContext {
+  readonly maxSteps?: number | undefined;
+  readonly driver?: { readonly path: string; readonly scenarios: readonly Scenario[] } | undefined;
 }
 
 /** Runs an exhaustive strategy to the end unless told otherwise; a sampler gets 10,000 runs. */
@@ -32,20 +47,31 @@ export function replayCommand(
   bugs: readonly string[],
   design: string,
   token: string,
-  maxSteps?: number,
+  ctx: ReplayContext = {},
 ): string {
   const flags = bugs.map((b) => ` --bug ${b}`).join('');
-  const d = design === findScenario(scenario).designs[0] ? '' : ` --design ${design}`;
-  const m = maxSteps === undefined ? '' : ` --max-steps ${maxSteps}`;
-  return `mmulab replay ${scenario}${d}${flags}${m} --token ${token}`;
+  const d = design === findScenario(scenario, ctx.driver?.scenarios).designs[0] ? '' : ` --design ${design}`;
+  const dr = ctx.driver ? ` --driver ${ctx.driver.path}` : '';
+  const m = ctx.maxSteps === undefined ? '' : ` --max-steps ${ctx.maxSteps}`;
+  return `mmulab replay ${scenario}${dr}${d}${flags}${m} --token ${token}`;
 }
 
 /** `mmulab explore <scenario>`: one search, its verdict, and the replay command. */
-export function runExplore(io: Io, name: string, opts: ExploreCliOptions): number {
-  const scenario = findScenario(name);
+export function runExplore(
+  io: Io,
+  name: string,
+  opts: ExploreCliOptions,
+  driver?: SecondaryMmuDriver,
+): number {
+  const from = driver ? driverScenarios(driver) : catalogue;
+  const ctx: ReplayContext = {
+    maxSteps: opts.maxSteps,
+    driver: driver && opts.driver ? { path: opts.driver, scenarios: from } : undefined,
+  };
+  const scenario = findScenario(name, from);
   const design = opts.design ?? scenario.designs[0]!;
   const bugs = [...new Set(opts.bug)];
-  const program = buildScenario(name, { design, bugs });
+  const program = buildScenario(name, { design, bugs }, from);
   const strategy = makeStrategy(opts.strategy, {
     seed: opts.seed,
     ...(opts.depth === undefined ? {} : { depth: opts.depth }),
@@ -71,7 +97,7 @@ export function runExplore(io: Io, name: string, opts: ExploreCliOptions): numbe
           program,
           v.token,
           opts,
-          replayCommand(name, bugs, design, v.token, opts.maxSteps),
+          replayCommand(name, bugs, design, v.token, ctx),
           opts.maxSteps,
         )
       : [];
@@ -79,12 +105,10 @@ export function runExplore(io: Io, name: string, opts: ExploreCliOptions): numbe
     io.err('mmulab: no violation, so no trace or report was written\n');
   }
   if (opts.json) {
-    io.out(
-      `${JSON.stringify({ ...verdictJson(name, design, bugs, opts.strategy, v, opts.maxSteps), written })}\n`,
-    );
+    io.out(`${JSON.stringify({ ...verdictJson(name, design, bugs, opts.strategy, v, ctx), written })}\n`);
   } else {
     const c = colours({ isTty: io.isTty, json: false });
-    const text = verdictText(name, design, bugs, v, opts.maxSteps).split('\n');
+    const text = verdictText(name, design, bugs, v, ctx).split('\n');
     text[1] = verdictColour(c, v, text[1] ?? '');
     io.out(text.join('\n'));
     for (const w of written) io.out(`wrote ${w}\n`);
@@ -98,7 +122,7 @@ export function verdictJson(
   bugs: readonly string[],
   strategy: string,
   v: Verdict,
-  maxSteps?: number,
+  ctx: ReplayContext = {},
 ) {
   return {
     scenario,
@@ -118,7 +142,7 @@ export function verdictJson(
             step: v.violation.step,
             thread: v.violation.thread,
             token: v.token,
-            replay: replayCommand(scenario, bugs, design, v.token, maxSteps),
+            replay: replayCommand(scenario, bugs, design, v.token, ctx),
           }
         : null,
   };
@@ -129,15 +153,16 @@ function verdictText(
   design: string,
   bugs: readonly string[],
   v: Verdict,
-  maxSteps?: number,
+  ctx: ReplayContext,
 ): string {
-  const head = `${scenario} (design ${design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'}) with ${v.strategy}`;
+  const drv = ctx.driver ? ` with driver ${ctx.driver.path}` : '';
+  const head = `${scenario}${drv} (design ${design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'}) with ${v.strategy}`;
   const lines = [head];
   if (v.kind === 'violation') {
     lines.push(`violation: ${v.violation.name}, found after ${v.runs.toLocaleString('en-US')} run(s)`);
     lines.push(`  ${v.violation.message}`);
     lines.push(`  at step ${v.violation.step}${v.violation.thread ? ` by ${v.violation.thread}` : ''}`);
-    lines.push(`replay: ${replayCommand(scenario, bugs, design, v.token, maxSteps)}`);
+    lines.push(`replay: ${replayCommand(scenario, bugs, design, v.token, ctx)}`);
   } else {
     lines.push(describeVerdict(v));
   }
@@ -177,7 +202,10 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
       'stop the search after this long (30s, 5m): the verdict is then bounded',
       duration('--time-limit'),
     )
+    .option('--driver <path>', 'a driver module (defineSecondaryMmu): run a standard workload against it')
     .option('--json', 'print one JSON object');
   addReportFlags(cmd);
-  cmd.action((name: string, opts: ExploreCliOptions) => setExit(runExplore(io, name, opts)));
+  cmd.action(async (name: string, opts: ExploreCliOptions) =>
+    setExit(runExplore(io, name, opts, opts.driver ? await loadDriver(opts.driver) : undefined)),
+  );
 }

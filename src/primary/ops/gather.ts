@@ -1,6 +1,7 @@
 import { note } from '../../sim/api.js';
 import type { Sim } from '../../sim/step.js';
 import type { Mm } from '../mm.js';
+import { mmuNotifierArchInvalidateSecondaryTlbs } from '../notify.js';
 import { type PageFrame, putPage } from '../page.js';
 
 /**
@@ -29,6 +30,8 @@ export function tlbRemovePage(tlb: MmuGather, page: PageFrame): boolean {
 export function* tlbFlushMmu(tlb: MmuGather): Sim<void> {
   if (tlb.pages.length === 0) return;
   note('tlb-flush', `flush_tlb_mm(${tlb.mm.name}) (tlb_flush_mmu_tlbonly)`);
+  // The gather keeps no address range here: the secondary flush covers the whole mm.
+  yield* mmuNotifierArchInvalidateSecondaryTlbs(tlb.mm, 0, tlb.mm.ptes.length);
   const pages = tlb.pages.splice(0);
   for (const p of pages) yield* putPage(p);
 }

@@ -4,6 +4,7 @@ import { downRead, upRead } from '../../sim/sync/rwsem.js';
 import { spinLockSection, spinLockThen, spinUnlock } from '../../sim/sync/spinlock.js';
 import type { Mm } from '../mm.js';
 import {
+  mmuNotifierArchInvalidateSecondaryTlbs,
   mmuNotifierClearFlushYoung,
   mmuNotifierInvalidateRangeEnd,
   mmuNotifierInvalidateRangeStart,
@@ -74,8 +75,12 @@ export function* tryToUnmap(mm: Mm, addr: number, page: PageFrame): Sim<boolean>
     (ok) => (ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here'),
     mm.ptlFootprint(addr, addr + 1),
   );
-  if (unmapped)
+  if (unmapped) {
     note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush, under the PT lock)`);
+    // Under the PT lock in the kernel; here just after it, which is equivalent: the PTE is
+    // already clear, so no secondary refill can come in between, and the page is put later.
+    yield* mmuNotifierArchInvalidateSecondaryTlbs(mm, addr, addr + 1);
+  }
   yield* mmuNotifierInvalidateRangeEnd(mm, range);
   yield* upRead(mm.anonVmaLock);
   if (unmapped) yield* putPage(page);
