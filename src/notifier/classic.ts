@@ -37,12 +37,20 @@ export class ClassicChain implements MmuNotifierChain {
    * invalidations should turn them on.
    */
   readonly srcuSteps: boolean;
+  /**
+   * Subscribers are all registered at setup and none registers or unregisters during the
+   * run: the list never changes, so a walk's read of it conflicts with nothing and needs no
+   * step. Enforced: register/unregister then fail. Scenarios that race a registration against
+   * invalidations (seed 003's race) leave it off, so every walk reads the list as a step.
+   */
+  readonly staticSubscribers: boolean;
 
   constructor(
     readonly mm: Mm,
-    opts: { readonly srcuSteps?: boolean } = {},
+    opts: { readonly srcuSteps?: boolean; readonly staticSubscribers?: boolean } = {},
   ) {
     this.srcuSteps = opts.srcuSteps ?? false;
+    this.staticSubscribers = opts.staticSubscribers ?? false;
     this.lock = new SpinLock(`${mm.name}.notifierSubscriptions.lock`);
     this.list = new SubscriberList(`${mm.name}.notifierSubscriptions.list`);
   }
@@ -58,6 +66,7 @@ export class ClassicChain implements MmuNotifierChain {
 
   /** mmu_notifier_register() → __mmu_notifier_register(). */
   *register(sub: MmuNotifier): Sim<0> {
+    this.noRegistrationDuringRun('mmu_notifier_register');
     yield* downWrite(this.mm.mmapLock);
     // mm_take_all_locks(): every rmap lock of the mm, so no rmap-side bracket is open.
     yield* downWrite(this.mm.anonVmaLock);
@@ -72,6 +81,7 @@ export class ClassicChain implements MmuNotifierChain {
 
   /** mmu_notifier_unregister(). */
   *unregister(sub: MmuNotifier): Sim<void> {
+    this.noRegistrationDuringRun('mmu_notifier_unregister');
     if (this.list.value.includes(sub)) {
       const idx = yield* this.srcuLock();
       if (sub.ops.release) yield* frame(`${sub.name}.release`, sub.ops.release());
@@ -90,7 +100,7 @@ export class ClassicChain implements MmuNotifierChain {
     const idx = yield* this.srcuLock();
     let ret: 0 | 'EAGAIN' = 0;
     const started: MmuNotifier[] = [];
-    for (const sub of this.list.value) {
+    for (const sub of yield* this.walkList()) {
       const start = sub.ops.invalidateRangeStart;
       if (!start) {
         inv.quiesced.add(sub);
@@ -119,7 +129,7 @@ export class ClassicChain implements MmuNotifierChain {
   *invalidateRangeEnd(range: MmuNotifierRange): Sim<void> {
     const inv = this.active.find((a) => a.range === range);
     const idx = yield* this.srcuLock();
-    for (const sub of this.list.value) {
+    for (const sub of yield* this.walkList()) {
       inv?.quiesced.delete(sub);
       const end = sub.ops.invalidateRangeEnd;
       if (!range.blockable) nonBlockStart();
@@ -144,7 +154,7 @@ export class ClassicChain implements MmuNotifierChain {
   *testYoung(addr: number): Sim<boolean> {
     const idx = yield* this.srcuLock();
     let young = false;
-    for (const sub of this.list.value) {
+    for (const sub of yield* this.walkList()) {
       const test = sub.ops.testYoung;
       if (test && (yield* frame(`${sub.name}.test_young`, test.call(sub.ops, addr)))) {
         young = true;
@@ -161,10 +171,11 @@ export class ClassicChain implements MmuNotifierChain {
    * a sleep in it is a sleep in atomic context.
    */
   *archInvalidateSecondaryTlbs(start: number, end: number): Sim<void> {
-    // Nothing to trace when no subscriber has the op.
-    if (!this.list.value.some((s) => s.ops.archInvalidateSecondaryTlbs)) return;
+    // mm_has_notifiers() and the walk read the list once; nothing more when no one has the op.
+    const subs = yield* this.walkList();
+    if (!subs.some((s) => s.ops.archInvalidateSecondaryTlbs)) return;
     const idx = yield* this.srcuLock();
-    for (const sub of this.list.value) {
+    for (const sub of subs) {
       const f = sub.ops.archInvalidateSecondaryTlbs;
       if (!f) continue;
       nonBlockStart('flush_tlb_mm_range (preemption off)');
@@ -182,14 +193,35 @@ export class ClassicChain implements MmuNotifierChain {
   /** __mmu_notifier_release() → mn_hlist_release(): every ->release, then unlink, then wait. */
   *release(): Sim<void> {
     const idx = yield* this.srcuLock();
-    for (const sub of this.list.value) {
+    for (const sub of yield* this.walkList()) {
       if (sub.ops.release) yield* frame(`${sub.name}.release`, sub.ops.release());
     }
     yield* this.srcuUnlock(idx);
     yield* spinLock(this.lock);
+    // Unlinking changes the list: a static chain's walks could not see it (see staticSubscribers).
+    this.noRegistrationDuringRun('mmu_notifier_release unlinking the subscribers');
     yield* this.list.write([]);
     yield* spinUnlock(this.lock);
     yield* synchronizeSrcu(this.srcu);
+  }
+
+  /**
+   * The start of an hlist walk: one read of the list, as hlist_for_each_entry_rcu reads the
+   * head once (a subscriber added after it is not seen by this walk). It must be a step: a
+   * registration's list update conflicts with it, and DPOR must see that to explore both
+   * orders (a registration landing just after a start walk is seed 003's race).
+   */
+  private *walkList(): Sim<readonly MmuNotifier[]> {
+    if (this.staticSubscribers) return this.list.peek();
+    return yield* this.list.read();
+  }
+
+  private noRegistrationDuringRun(what: string): void {
+    if (this.staticSubscribers) {
+      throw new Error(
+        `${what} during a run on a chain built with staticSubscribers (its walks do not read the list as a step)`,
+      );
+    }
   }
 
   private *srcuLock(): Sim<number> {
@@ -207,7 +239,7 @@ export class ClassicChain implements MmuNotifierChain {
   private *age(what: string, call: (s: MmuNotifier) => Sim<boolean> | undefined): Sim<boolean> {
     const idx = yield* this.srcuLock();
     let young = false;
-    for (const sub of this.list.value) {
+    for (const sub of yield* this.walkList()) {
       const g = call(sub);
       if (g && (yield* frame(`${sub.name}.${what}`, g))) young = true;
     }

@@ -6,15 +6,21 @@ import { ClassicChain } from './classic.js';
 /** Notifier designs by name; `emm`, `rcu-register`, `seqlock-register`, `interval` come next. */
 export const designs: Record<
   string,
-  { readonly describe: string; readonly make: (mm: Mm) => MmuNotifierChain }
+  { readonly describe: string; readonly make: (mm: Mm, opts: ChainOptions) => MmuNotifierChain }
 > = {
   classic: {
     describe: 'the 2.6.27+ hlist under SRCU; register with mmap_lock(write) + mm_take_all_locks',
-    make: (mm) => new ClassicChain(mm),
+    make: (mm, opts) => new ClassicChain(mm, opts),
   },
 };
 
-export function makeChain(design: string, mm: Mm): MmuNotifierChain {
+/** How a scenario uses its chain. */
+export interface ChainOptions {
+  /** Every subscriber registers at setup; none registers or unregisters during the run. */
+  readonly staticSubscribers?: boolean;
+}
+
+export function makeChain(design: string, mm: Mm, opts: ChainOptions = {}): MmuNotifierChain {
   const d = designs[design];
   if (!d) {
     throw new MmulabError(
@@ -22,5 +28,5 @@ export function makeChain(design: string, mm: Mm): MmuNotifierChain {
       `unknown notifier design '${design}' (valid: ${Object.keys(designs).join(', ')})`,
     );
   }
-  return d.make(mm);
+  return d.make(mm, opts);
 }

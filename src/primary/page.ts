@@ -1,3 +1,4 @@
+import { accessAudit } from '../sim/audit.js';
 import { type Sim, SimObject, Step } from '../sim/step.js';
 import type { SimThread } from '../sim/thread.js';
 import { fail } from '../sim/violation.js';
@@ -9,12 +10,42 @@ import { fail } from '../sim/violation.js';
  * reference frees the page (free_unref_page) without a lock the caller could hold.
  */
 export class PageFrame extends SimObject {
-  refcount = 0;
+  private f = { refcount: 0, mapcount: 0, data: 0, free: true };
+
+  get refcount(): number {
+    if (accessAudit !== null) accessAudit(this, false);
+    return this.f.refcount;
+  }
+  set refcount(v: number) {
+    if (accessAudit !== null) accessAudit(this, true);
+    this.f.refcount = v;
+  }
   /** Changed under the page-table lock of every mm that maps the page. */
-  mapcount = 0;
+  get mapcount(): number {
+    if (accessAudit !== null) accessAudit(this, false);
+    return this.f.mapcount;
+  }
+  set mapcount(v: number) {
+    if (accessAudit !== null) accessAudit(this, true);
+    this.f.mapcount = v;
+  }
   /** The page's contents. Written by primary and secondary accesses. */
-  data = 0;
-  free = true;
+  get data(): number {
+    if (accessAudit !== null) accessAudit(this, false);
+    return this.f.data;
+  }
+  set data(v: number) {
+    if (accessAudit !== null) accessAudit(this, true);
+    this.f.data = v;
+  }
+  get free(): boolean {
+    if (accessAudit !== null) accessAudit(this, false);
+    return this.f.free;
+  }
+  set free(v: boolean) {
+    if (accessAudit !== null) accessAudit(this, true);
+    this.f.free = v;
+  }
   /** Frees so far: a page reused after a free is a different generation. */
   generation = 0;
   readonly getStep: Step;
@@ -66,6 +97,8 @@ export class PageAllocator extends SimObject {
       this.frames.push(f);
     }
     for (let i = this.frames.length - 1; i >= 0; i--) this.freeList.push(this.frames[i]!);
+    // Taking a page off the free list writes it (free, refcount).
+    this.allocStep.touches = this.frames;
   }
 
   frame(pfn: number): PageFrame {

@@ -75,7 +75,22 @@ export class DeviceTlb extends SimObject {
    * for a miss. Returns whether an entry was filled.
    */
   *fill(addr: number, walk: () => DeviceTlbEntry | null): Sim<boolean> {
-    return (yield new Step(this, 'tlb_walk_fill', 'observe', false, { addr, walk })) as boolean;
+    return (yield this.memoryStep(
+      new Step(this, 'tlb_walk_fill', 'observe', false, { addr, walk }),
+    )) as boolean;
+  }
+
+  private hw: readonly SimObject[] | null = null;
+
+  /**
+   * A step that reaches memory (a walk, a load or store through the TLB, with the integrity
+   * check that compares it to the primary PTE) touches the page table and the pages: DPOR must
+   * see those accesses (src/sim/audit.ts).
+   */
+  private memoryStep(step: Step): Step {
+    this.hw ??= [...this.mm.ptes, ...this.mm.pages.frames];
+    step.touches = this.hw;
+    return step;
   }
 
   /** Reads the TLB fault handle: the hardware's invalidate count at this moment. */
@@ -85,11 +100,9 @@ export class DeviceTlb extends SimObject {
 
   /** The device reads or writes `addr` through the TLB: one step, as the hardware does it. */
   *access(addr: number, write: boolean, value = 0): Sim<DeviceAccessResult> {
-    return (yield new Step(this, write ? 'device_write' : 'device_read', 'rmw', false, {
-      addr,
-      write,
-      value,
-    })) as DeviceAccessResult;
+    return (yield this.memoryStep(
+      new Step(this, write ? 'device_write' : 'device_read', 'rmw', false, { addr, write, value }),
+    )) as DeviceAccessResult;
   }
 
   override run(step: Step, _t: SimThread): unknown {

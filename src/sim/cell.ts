@@ -1,3 +1,4 @@
+import { accessAudit } from './audit.js';
 import { current } from './runtime.js';
 import { fmt, type Sim, SimObject, Step, sameValue } from './step.js';
 import type { SimThread } from './thread.js';
@@ -8,12 +9,32 @@ import type { SimThread } from './thread.js';
  */
 export class Word<T = number> extends SimObject {
   private readonly readStep: Step;
-  constructor(
-    name: string,
-    public value: T,
-  ) {
+  private v: T;
+  /**
+   * The lock every writer holds, if any: an access made while holding it needs no step of
+   * its own (the lock's steps order it against every other access), see `locked()`.
+   */
+  guard: SimObject | null = null;
+
+  constructor(name: string, value: T) {
     super(name);
+    this.v = value;
     this.readStep = new Step(this, 'read', 'read');
+  }
+
+  /**
+   * The current value, for invariants, setup and code inside a coarse step that declares
+   * this word (Step.touches). Under the access audit, any other access from inside a step is
+   * reported: it would be invisible to DPOR.
+   */
+  get value(): T {
+    if (accessAudit !== null) accessAudit(this, false);
+    return this.v;
+  }
+
+  set value(v: T) {
+    if (accessAudit !== null) accessAudit(this, true);
+    this.v = v;
   }
 
   /** READ_ONCE */
@@ -30,6 +51,14 @@ export class Word<T = number> extends SimObject {
     const t = current();
     for (const it of t.retries) it.observed.push(this, this.value);
     return this.value;
+  }
+
+  /**
+   * The value without a step and without the access audit: only for a word that no step
+   * writes during the run (the caller enforces that), such as a subscriber list fixed at setup.
+   */
+  peek(): T {
+    return this.v;
   }
 
   /** WRITE_ONCE */
@@ -54,20 +83,20 @@ export class Word<T = number> extends SimObject {
   override run(step: Step, _t: SimThread): unknown {
     switch (step.op) {
       case 'read':
-        return this.value;
+        return this.v;
       case 'write':
-        this.value = step.arg as T;
+        this.v = step.arg as T;
         return undefined;
       default: {
-        const old = this.value;
-        this.value = (step.arg as (old: T) => T)(old);
+        const old = this.v;
+        this.v = (step.arg as (old: T) => T)(old);
         return old;
       }
     }
   }
 
   override snapshot(): unknown {
-    return this.value;
+    return this.v;
   }
 
   override describe(step: Step, result: unknown): string {

@@ -84,6 +84,11 @@ export class Runtime extends SimObject {
   readonly choices: number[] = [];
   steps = 0;
   violation: Violation | null = null;
+  /**
+   * The step being taken (its effect, then the thread's code up to its next yield), for the
+   * access audit (src/sim/audit.ts); null between steps, in setup and in invariants.
+   */
+  executing: Step | null = null;
   private readonly live: SimThread[] = [];
   private readonly enabled: SimThread[] = [];
   private readonly scheduler: Scheduler;
@@ -241,6 +246,15 @@ export class Runtime extends SimObject {
 
   private step(t: SimThread): void {
     const s = t.pending!;
+    this.executing = s;
+    try {
+      this.takeStep(t, s);
+    } finally {
+      this.executing = null;
+    }
+  }
+
+  private takeStep(t: SimThread, s: Step): void {
     const index = this.steps++;
     currentThread = t;
     let result: unknown;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AgingOracle } from '../../src/check/aging.js';
 import { explore } from '../../src/explore/explorer.js';
 import { DfsStrategy } from '../../src/explore/strategies/dfs.js';
+import { makeStrategy } from '../../src/explore/strategies/index.js';
 import { ClassicChain } from '../../src/notifier/classic.js';
 import { Mm } from '../../src/primary/mm.js';
 import { shrinkIsolatedPage } from '../../src/primary/ops/reclaim.js';
@@ -51,8 +52,8 @@ describe('aging oracle', () => {
         });
       },
     });
-    expect(explore(p(false), { strategy: new DfsStrategy() }).kind).toBe('verified');
-    const v = explore(p(true), { strategy: new DfsStrategy() });
+    expect(explore(p(false), { strategy: makeStrategy('dpor'), maxRuns: 1_000_000 }).kind).toBe('verified');
+    const v = explore(p(true), { strategy: new DfsStrategy(), maxRuns: 1_000_000 });
     expect(v.kind === 'violation' && v.violation.name).toBe('aging');
   });
 });

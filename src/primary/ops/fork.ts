@@ -45,7 +45,8 @@ export function* fork(parent: Mm, childName: string): Sim<Mm> {
         }
       },
       undefined,
-      parent.ptlFootprint(vma.start, vma.end),
+      // The child's PTEs are written too; no other thread sees the child yet.
+      [...parent.ptlFootprint(vma.start, vma.end), ...child.ptes.slice(vma.start, vma.end)],
     );
     if (cow) yield* mmuNotifierInvalidateRangeEnd(parent, range);
   }

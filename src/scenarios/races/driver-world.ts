@@ -56,7 +56,8 @@ export function driverWorld(
   const pfn = mm.populate(0, INITIAL);
   // The process wrote the page and it was aged since: dirty, not young; a lockless walk can use it.
   mm.pte(0).value = mkPte(pfn, true, false, true);
-  const chain = makeChain(opts.design, mm);
+  // A device attached at setup keeps the list fixed; an unattached one registers during the run.
+  const chain = makeChain(opts.design, mm, { staticSubscribers: !w.unattached });
   const dev = driver.create(mm, opts.bugs);
   if (!w.unattached) dev.attach(chain);
   dev.tlb.onAccess = (a) => {

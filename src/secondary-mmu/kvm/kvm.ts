@@ -85,7 +85,8 @@ export class Kvm implements MmuNotifier {
       },
     });
     this.footprint = [this.mmuInvalidateSeq, this.mmuInvalidateInProgress, ...this.spt, this.tlbs];
-    this.accessFootprint = [...this.spt, ...mm.pages.frames];
+    // The data-integrity check inside a guest access reads the primary PTE as well.
+    this.accessFootprint = [...this.spt, ...mm.pages.frames, ...mm.ptes];
     this.ops = {
       invalidateRangeStart: (range) => this.invalidateRangeStart(range),
       invalidateRangeEnd: (range) => this.invalidateRangeEnd(range),
@@ -197,6 +198,7 @@ export class Kvm implements MmuNotifier {
       },
       (r) =>
         `kvm_mmu_invalidate_begin (in_progress ${this.mmuInvalidateInProgress.value}${this.has('seq-bump-at-start') ? `, seq ${this.mmuInvalidateSeq.value}` : ''}); kvm_unmap_gfn_range [${range.start}, ${range.end}): ${r}`,
+      this.footprint,
     );
     return 0;
   }
