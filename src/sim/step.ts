@@ -14,6 +14,13 @@ export type Access = 'read' | 'write' | 'rmw' | 'observe' | 'none';
  * the generator with the step's result. Code between two yields runs in the same atomic step.
  */
 export class Step {
+  /**
+   * The object never blocks this step (its class keeps SimObject's canRun): the scheduler's
+   * enabled check skips the call. Computed once per step, off the hot path.
+   */
+  readonly free: boolean;
+  /** The object's class has an onPending check to make. */
+  readonly checked: boolean;
   constructor(
     /** The shared object the step touches. */
     readonly obj: SimObject,
@@ -23,7 +30,10 @@ export class Step {
     /** True for steps that may sleep in the kernel (mutex_lock, down_read, wait_event, ...). */
     readonly sleeps: boolean = false,
     readonly arg: unknown = undefined,
-  ) {}
+  ) {
+    this.free = obj.canRun === SimObject.prototype.canRun;
+    this.checked = obj.onPending !== SimObject.prototype.onPending;
+  }
 }
 
 /**
