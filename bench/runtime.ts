@@ -6,11 +6,11 @@
  */
 import { explore } from '../src/explore/explorer.js';
 import { RandomStrategy } from '../src/explore/strategies/random.js';
+import { Word } from '../src/sim/cell.js';
 import type { Program } from '../src/sim/program.js';
 import type { Runtime } from '../src/sim/runtime.js';
 import type { Sim } from '../src/sim/step.js';
 import { SpinLock, spinLock, spinUnlock } from '../src/sim/sync/spinlock.js';
-import { Word } from '../src/sim/cell.js';
 
 const THREADS = 4;
 const ROUNDS = 50;
@@ -20,16 +20,18 @@ const SECONDS = Number(process.env.MMULAB_BENCH_SECONDS ?? 3);
 function bodies(): Array<() => Sim<void>> {
   const locks = [new SpinLock('A'), new SpinLock('B')];
   const counters = [new Word('a', 0), new Word('b', 0)];
-  return Array.from({ length: THREADS }, (_, i) =>
-    function* (): Sim<void> {
-      for (let r = 0; r < ROUNDS; r++) {
-        const k = (r + i) & 1;
-        yield* spinLock(locks[k]!);
-        const v = yield* counters[k]!.read();
-        yield* counters[k]!.write((v ?? 0) + 1);
-        yield* spinUnlock(locks[k]!);
-      }
-    },
+  return Array.from(
+    { length: THREADS },
+    (_, i) =>
+      function* (): Sim<void> {
+        for (let r = 0; r < ROUNDS; r++) {
+          const k = (r + i) & 1;
+          yield* spinLock(locks[k]!);
+          const v = yield* counters[k]!.read();
+          yield* counters[k]!.write((v ?? 0) + 1);
+          yield* spinUnlock(locks[k]!);
+        }
+      },
   );
 }
 

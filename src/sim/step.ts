@@ -65,6 +65,18 @@ export abstract class SimObject {
    */
   onPending(_step: Step, _t: SimThread): void {}
 
+  /**
+   * Whether a successful `done` (already taken by one thread) and `pending` (another thread's
+   * next step on this object) can both be enabled in one state. False only for pairs that
+   * never can: a lock release and an acquire it would enable (while the releaser holds the
+   * lock, the acquire is blocked). DPOR does not try to reverse such a pair (Flanagan and
+   * Godefroid's "may be co-enabled" condition); it looks further back, at the acquire that
+   * took the lock.
+   */
+  coEnabled(_done: Step, _pending: Step): boolean {
+    return true;
+  }
+
   /** For deadlock reports: what a thread blocked on `step` waits for. */
   waitsFor(step: Step): string {
     return `${step.op}(${this.name})`;

@@ -1,5 +1,6 @@
 import type { RunResult, Runtime, Scheduler } from '../../sim/runtime.js';
-import type { SimObject } from '../../sim/step.js';
+import type { SimObject, Step } from '../../sim/step.js';
+import { WaitQueue } from '../../sim/sync/waitqueue.js';
 import type { SimThread } from '../../sim/thread.js';
 import {
   dependent,
@@ -77,12 +78,14 @@ export class DporStrategy implements Strategy {
   private rt: Runtime | null = null;
   private vis: Visibility = 'all';
   private evTid: number[] = [];
+  private evStep: Step[] = [];
   private evFp: Footprint[] = [];
   private evClock: Clock[] = [];
   private threadClock: Clock[] = [];
   private objClock = new Map<SimObject, ObjClock>();
   private knownThreads = 0;
   private childSleep: number[] = [];
+  private fpCache: (Footprint | undefined)[] = [];
   private blocked = false;
   private pickedNew = -1;
 
@@ -99,12 +102,14 @@ export class DporStrategy implements Strategy {
     this.pos = 0;
     this.rt = null;
     this.evTid = [];
+    this.evStep = [];
     this.evFp = [];
     this.evClock = [];
     this.threadClock = [];
     this.objClock = new Map();
     this.knownThreads = 0;
     this.childSleep = [];
+    this.fpCache = [];
     this.blocked = false;
     this.pickedNew = -1;
     return {
@@ -193,8 +198,10 @@ export class DporStrategy implements Strategy {
       this.stack.push(node);
     }
     if (!node || node.tid !== t.id) nondeterministic(i, `thread ${t.id} runs where thread ${node?.tid} did`);
-    const fp = footprint(t, t.pending!, this.vis);
+    const fp = this.pendingFootprint(t);
+    this.fpCache[t.id] = undefined;
     this.evTid.push(t.id);
+    this.evStep.push(t.pending!);
     this.evFp.push(fp);
     this.evClock.push(this.clockOf(t.id, fp));
     // Sleep set of the next node: only needed past the replayed prefix.
@@ -205,7 +212,7 @@ export class DporStrategy implements Strategy {
         if (next.includes(r)) continue;
         const rt2 = rt.threads[r];
         if (!rt2 || rt2.done || !rt2.pending) continue;
-        if (!dependent(footprint(rt2, rt2.pending, this.vis), fp)) next.push(r);
+        if (!dependent(this.pendingFootprint(rt2), fp)) next.push(r);
       }
       this.childSleep = next;
     }
@@ -226,18 +233,26 @@ export class DporStrategy implements Strategy {
         if (fp.writes[k]) this.objClock.set(fp.objs[k]!, { w: this.evClock[i]!, r: null });
       }
     }
-    this.noteNewThreads(this.evClock[i]!);
+    // A replayed event before the divergence point met the same pending steps in the run
+    // that first took it, and that run added the same backtrack points: only its clock and
+    // footprint are needed, for races with the events to come.
+    if (i < this.replayLen - 1) {
+      this.noteNewThreads(this.evClock[i]!, false);
+      return;
+    }
+    this.noteNewThreads(this.evClock[i]!, true);
     const fp = this.evFp[i]!;
     for (const p of rt.threads) {
       if (p.done || !p.pending || p.id === tid) continue;
-      if (dependent(fp, footprint(p, p.pending, this.vis))) this.addBacktrack(i, p.id);
+      if (!coEnabled(this.evStep[i]!, p.pending)) continue;
+      if (dependent(fp, this.pendingFootprint(p))) this.addBacktrack(i, p.id);
     }
     if (!t.done && t.pending) this.raceBack(t, i);
   }
 
   /** FG05 for a step that just became pending: its last racing event before `upTo`. */
   private raceBack(p: SimThread, upTo: number): void {
-    const fp = footprint(p, p.pending!, this.vis);
+    const fp = this.pendingFootprint(p);
     if (fp.objs.length === 0) return;
     const cp = this.threadClock[p.id] ?? [];
     for (let j = upTo; j >= 0; j--) {
@@ -245,19 +260,35 @@ export class DporStrategy implements Strategy {
       if (u === p.id) continue;
       if (!dependent(this.evFp[j]!, fp)) continue;
       if (this.evClock[j]![u]! <= (cp[u] ?? 0)) continue;
+      if (!coEnabled(this.evStep[j]!, p.pending!)) continue;
       this.addBacktrack(j, p.id);
       return;
     }
   }
 
-  private noteNewThreads(parent: Clock | null): void {
+  private noteNewThreads(parent: Clock | null, races = true): void {
     const rt = this.rt!;
     for (let k = this.knownThreads; k < rt.threads.length; k++) {
       this.threadClock[k] = parent ? [...parent] : [];
       const c = rt.threads[k]!;
-      if (parent && !c.done && c.pending) this.raceBack(c, this.pos - 1);
+      if (races && parent && !c.done && c.pending) this.raceBack(c, this.pos - 1);
     }
     this.knownThreads = rt.threads.length;
+  }
+
+  /**
+   * A thread's pending step's footprint, computed once while the step stays pending: only
+   * the thread's own steps change it (a retry's read set), except wake_up's, whose waiters
+   * other threads change, so that one is never kept.
+   */
+  private pendingFootprint(t: SimThread): Footprint {
+    let fp = this.fpCache[t.id];
+    if (fp === undefined) {
+      const step = t.pending!;
+      fp = footprint(t, step, this.vis);
+      if (!(step.obj instanceof WaitQueue && step === step.obj.wakeStep)) this.fpCache[t.id] = fp;
+    }
+    return fp;
   }
 
   private clockOf(tid: number, fp: Footprint): Clock {
@@ -343,6 +374,11 @@ export class DporStrategy implements Strategy {
     }
     this.finished = true;
   }
+}
+
+/** A taken step and another thread's pending one on the same object that can never both be enabled. */
+function coEnabled(done: Step, pending: Step): boolean {
+  return done.obj !== pending.obj || done.obj.coEnabled(done, pending);
 }
 
 function join(into: Clock, c: Clock): Clock {

@@ -20,6 +20,10 @@ export class SpinLock extends LockObject {
     return step !== this.lockStep || this.holder === null;
   }
 
+  override coEnabled(done: Step, pending: Step): boolean {
+    return !(done === this.unlockStep && pending === this.lockStep);
+  }
+
   override onPending(step: Step, t: SimThread): void {
     if (step !== this.unlockStep && this.holder === t) this.recursion(t, step.op);
   }
