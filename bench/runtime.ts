@@ -38,7 +38,7 @@ function bodies(): Array<() => Sim<void>> {
 const lockHeavy: Program = {
   name: 'lock-heavy-4t',
   setup(rt: Runtime) {
-    bodies().forEach((b, i) => rt.spawn(`t${i}`, b));
+    for (const [i, b] of bodies().entries()) rt.spawn(`t${i}`, b);
   },
 };
 
