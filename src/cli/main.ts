@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { MmulabError } from '../errors.js';
 import { registerDemo, runDemos } from './commands/demo.js';
+import { registerMerge } from './commands/merge.js';
 import { EXIT_BAD_INPUT, type Io, processIo } from './exit.js';
 import { withExamples } from './help.js';
 
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     ['mmulab demo --help', 'what a command does, its options and examples'],
   ]);
   registerDemo(program, io, setExit);
+  registerMerge(program, io, setExit);
   program.action(() => setExit(runDemos(io)));
   try {
     await program.parseAsync(argv as string[]);

@@ -30,6 +30,9 @@ interface Node {
   v: number;
   /** Preemptions in the run before this event. */
   preemptions: number;
+  /** Inside a forced prefix (a shard's unit): no alternatives explored here. */
+  fixedTid: boolean;
+  fixedValue: boolean;
 }
 
 type Clock = number[];
@@ -89,7 +92,21 @@ export class DporStrategy implements Strategy {
   private blocked = false;
   private pickedNew = -1;
 
-  constructor(readonly preemptionBound: number | null = null) {}
+  /** Choices (token form) consumed so far in this run, for the forced prefix. */
+  private choiceK = 0;
+
+  /**
+   * `prefix` forces the run's first choices (thread ids at choice points, `choose` values, as
+   * in a token): the search then covers only the schedules that start with it. No backtrack
+   * point is added inside the prefix; the prefix's nodes get the sleep sets they would have
+   * in one search that took the prefixes in lexicographic order, so the union of the
+   * searches over every prefix of some length covers every schedule, and equivalent prefixes
+   * are not searched twice (src/explore/shard.ts splits a search this way).
+   */
+  constructor(
+    readonly preemptionBound: number | null = null,
+    private readonly prefix: readonly number[] = [],
+  ) {}
 
   cut(): Cut | null {
     return this.droppedByBound ? 'preemptions' : null;
@@ -112,6 +129,7 @@ export class DporStrategy implements Strategy {
     this.fpCache = [];
     this.blocked = false;
     this.pickedNew = -1;
+    this.choiceK = 0;
     return {
       pickThread: (enabled) => this.pickThread(enabled),
       pickValue: (n) => this.pickValue(n),
@@ -122,9 +140,41 @@ export class DporStrategy implements Strategy {
   private pickThread(enabled: readonly SimThread[]): number {
     const i = this.pos;
     const node = this.stack[i];
+    const forced = this.choiceK < this.prefix.length ? this.prefix[this.choiceK]! : -1;
+    this.choiceK++;
     if (node && i < this.replayLen) {
       const k = enabled.findIndex((t) => t.id === node.tid);
       if (k < 0) nondeterministic(i, `thread ${node.tid} is not enabled`);
+      return k;
+    }
+    if (forced >= 0) {
+      const k = enabled.findIndex((t) => t.id === forced);
+      if (k < 0) nondeterministic(i, `the prefix runs thread ${forced}, which is not enabled`);
+      // The other prefixes take the lower ids here first (splitUnits' order): as in one
+      // search, they are done, and the sleep set carries them on. A prefix that runs a
+      // sleeping thread repeats another one: it ends at once.
+      if (this.childSleep.includes(forced)) {
+        this.blocked = true;
+        return k;
+      }
+      const ids = enabled.map((t) => t.id);
+      this.stack.push({
+        tid: forced,
+        enabled: ids,
+        backtrack: [forced],
+        done: [...ids.filter((x) => x < forced), forced],
+        sleep: [...this.childSleep],
+        n: 0,
+        v: 0,
+        preemptions: this.preemptionsBefore(
+          i,
+          forced,
+          enabled.map((t) => t.id),
+        ),
+        fixedTid: true,
+        fixedValue: false,
+      });
+      this.pickedNew = i;
       return k;
     }
     // A new node: the previous thread if it may run (no preemption), else the first awake one.
@@ -151,6 +201,8 @@ export class DporStrategy implements Strategy {
       n: 0,
       v: 0,
       preemptions,
+      fixedTid: false,
+      fixedValue: false,
     });
     this.pickedNew = i;
     return k;
@@ -159,11 +211,19 @@ export class DporStrategy implements Strategy {
   private pickValue(n: number): number {
     const node = this.stack[this.pos - 1];
     if (!node) throw new Error('[mmulab internal bug] dpor: choose() outside an event');
+    const forced = this.choiceK < this.prefix.length ? this.prefix[this.choiceK]! : -1;
+    this.choiceK++;
     if (this.pos - 1 < this.replayLen && node.n !== 0) {
       if (node.n !== n) nondeterministic(this.pos - 1, `choose(${n}) where choose(${node.n}) was`);
       return node.v;
     }
     node.n = n;
+    if (forced >= 0) {
+      if (forced >= n) nondeterministic(this.pos - 1, `the prefix takes ${forced} for choose(${n})`);
+      node.v = forced;
+      node.fixedValue = true;
+      return forced;
+    }
     node.v = 0;
     return 0;
   }
@@ -194,6 +254,8 @@ export class DporStrategy implements Strategy {
         n: 0,
         v: 0,
         preemptions: this.preemptionsBefore(i, t.id, [t.id]),
+        fixedTid: this.choiceK < this.prefix.length,
+        fixedValue: false,
       };
       this.stack.push(node);
     }
@@ -316,6 +378,7 @@ export class DporStrategy implements Strategy {
 
   private addBacktrack(j: number, p: number): void {
     const node = this.stack[j]!;
+    if (node.fixedTid) return;
     const add = node.enabled.includes(p) ? [p] : node.enabled;
     for (const q of add) {
       if (node.backtrack.includes(q)) continue;
@@ -357,11 +420,13 @@ export class DporStrategy implements Strategy {
     this.stack.length = Math.min(this.stack.length, this.pos);
     while (this.stack.length > 0) {
       const node = this.stack[this.stack.length - 1]!;
-      if (node.n > 0 && node.v + 1 < node.n) {
+      if (node.n > 0 && !node.fixedValue && node.v + 1 < node.n) {
         node.v++;
         return;
       }
-      const q = node.backtrack.find((x) => !node.done.includes(x) && !node.sleep.includes(x));
+      const q = node.fixedTid
+        ? undefined
+        : node.backtrack.find((x) => !node.done.includes(x) && !node.sleep.includes(x));
       if (q !== undefined) {
         node.preemptions = this.preemptionsBefore(this.stack.length - 1, q, node.enabled);
         node.tid = q;
