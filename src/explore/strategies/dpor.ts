@@ -33,6 +33,8 @@ interface Node {
   /** Inside a forced prefix (a shard's unit): no alternatives explored here. */
   fixedTid: boolean;
   fixedValue: boolean;
+  /** The event's vector clock, kept for the runs that replay it. */
+  clock: Clock | null;
 }
 
 type Clock = number[];
@@ -173,6 +175,7 @@ export class DporStrategy implements Strategy {
         ),
         fixedTid: true,
         fixedValue: false,
+        clock: null,
       });
       this.pickedNew = i;
       return k;
@@ -203,6 +206,7 @@ export class DporStrategy implements Strategy {
       preemptions,
       fixedTid: false,
       fixedValue: false,
+      clock: null,
     });
     this.pickedNew = i;
     return k;
@@ -256,16 +260,27 @@ export class DporStrategy implements Strategy {
         preemptions: this.preemptionsBefore(i, t.id, [t.id]),
         fixedTid: this.choiceK < this.prefix.length,
         fixedValue: false,
+        clock: null,
       };
       this.stack.push(node);
     }
     if (!node || node.tid !== t.id) nondeterministic(i, `thread ${t.id} runs where thread ${node?.tid} did`);
+    // A replayed event before the divergence point is the event its first run took, with the
+    // same clock; its footprint names this run's objects, so that one is taken anew.
     const fp = this.pendingFootprint(t);
+    let c: Clock;
+    if (i < this.replayLen - 1 && node.clock !== null) {
+      c = node.clock;
+    } else {
+      c = this.clockOf(t.id, fp);
+      node.clock = c;
+    }
+    this.applyClock(t.id, fp, c);
     this.fpCache[t.id] = undefined;
     this.evTid.push(t.id);
     this.evStep.push(t.pending!);
     this.evFp.push(fp);
-    this.evClock.push(this.clockOf(t.id, fp));
+    this.evClock.push(c);
     // Sleep set of the next node: only needed past the replayed prefix.
     if (i >= this.replayLen - 1) {
       const cands = [...node.sleep, ...node.done.filter((d) => d !== t.id)];
@@ -362,18 +377,23 @@ export class DporStrategy implements Strategy {
       if (fp.writes[k] && oc.r) join(c, oc.r);
     }
     c[tid] = (c[tid] ?? 0) + 1;
+    return c;
+  }
+
+  /** Event clock `c` of thread `tid` with footprint `fp` becomes the objects' and the thread's. */
+  private applyClock(tid: number, fp: Footprint, c: Clock): void {
     for (let k = 0; k < fp.objs.length; k++) {
       const o = fp.objs[k]!;
       if (fp.writes[k]) {
         this.objClock.set(o, { w: c, r: null });
       } else {
         const oc = this.objClock.get(o);
+        // A read-clock array belongs to its entry alone: joined in place.
         if (oc) oc.r = oc.r ? join([...oc.r], c) : [...c];
         else this.objClock.set(o, { w: null, r: [...c] });
       }
     }
     this.threadClock[tid] = c;
-    return c;
   }
 
   private addBacktrack(j: number, p: number): void {
