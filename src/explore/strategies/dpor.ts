@@ -44,6 +44,8 @@ interface ObjClock {
   w: Clock | null;
   /** Join of the reads since that write. */
   r: Clock | null;
+  /** `r` is this entry's own array (joined in place), not a read event's clock. */
+  rOwned: boolean;
 }
 
 /**
@@ -307,7 +309,7 @@ export class DporStrategy implements Strategy {
       this.evFp[i] = fp;
       // The exit is part of the event: later readers of the thread (join) are ordered after it.
       for (let k = 0; k < fp.objs.length; k++) {
-        if (fp.writes[k]) this.objClock.set(fp.objs[k]!, { w: this.evClock[i]!, r: null });
+        if (fp.writes[k]) this.objClock.set(fp.objs[k]!, { w: this.evClock[i]!, r: null, rOwned: false });
       }
     }
     // A replayed event before the divergence point met the same pending steps in the run
@@ -385,12 +387,25 @@ export class DporStrategy implements Strategy {
     for (let k = 0; k < fp.objs.length; k++) {
       const o = fp.objs[k]!;
       if (fp.writes[k]) {
-        this.objClock.set(o, { w: c, r: null });
+        const oc = this.objClock.get(o);
+        if (oc) {
+          oc.w = c;
+          oc.r = null;
+          oc.rOwned = false;
+        } else this.objClock.set(o, { w: c, r: null, rOwned: false });
       } else {
         const oc = this.objClock.get(o);
         // A read-clock array belongs to its entry alone: joined in place.
-        if (oc) oc.r = oc.r ? join([...oc.r], c) : [...c];
-        else this.objClock.set(o, { w: null, r: [...c] });
+        // Copy on the second read since the write: most objects are read once in between.
+        if (!oc) this.objClock.set(o, { w: null, r: c, rOwned: false });
+        else if (oc.r === null) {
+          oc.r = c;
+          oc.rOwned = false;
+        } else if (oc.rOwned) join(oc.r, c);
+        else {
+          oc.r = join([...oc.r], c);
+          oc.rOwned = true;
+        }
       }
     }
     this.threadClock[tid] = c;
