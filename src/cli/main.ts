@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { MmulabError } from '../errors.js';
-import { registerDemo, runDemos } from './commands/demo.js';
+import { registerCatalogue, runCatalogueJob } from './commands/catalogue.js';
+import { registerDemo } from './commands/demo.js';
+import { registerExplore } from './commands/explore.js';
+import { registerList } from './commands/list.js';
 import { registerMerge } from './commands/merge.js';
+import { registerReplay } from './commands/replay.js';
 import { EXIT_BAD_INPUT, type Io, processIo } from './exit.js';
 import { withExamples } from './help.js';
 
@@ -27,14 +31,25 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .showSuggestionAfterError(true);
   withExamples(program, [
     [
-      'mmulab demo',
-      "run the runtime's demo programs under exhaustive search; exit 1 if a verdict is not the expected one",
+      'mmulab',
+      'the main job: every catalogue scenario, each bug found and each fix verified, reports in mmulab-report/',
     ],
-    ['mmulab demo --help', 'what a command does, its options and examples'],
+    ['mmulab list', 'the scenarios, their threads, bug flags and kernel references'],
+    [
+      'mmulab explore kvm-munmap --bug no-retry-check',
+      'search for the textbook race; prints the replay command',
+    ],
+    ['mmulab explore kvm-munmap --strategy dpor', 'verify the correct KVM protocol over every schedule'],
+    ['mmulab replay kvm-munmap --bug no-retry-check --token m1.AAQBAgAE', 'the interleaving, step by step'],
+    ['mmulab demo', "the runtime's demo programs and their verdicts"],
   ]);
+  registerCatalogue(program, io, setExit);
   registerDemo(program, io, setExit);
+  registerList(program, io, setExit);
+  registerExplore(program, io, setExit);
+  registerReplay(program, io, setExit);
   registerMerge(program, io, setExit);
-  program.action(() => setExit(runDemos(io)));
+  program.action(() => setExit(runCatalogueJob(io, { reportDir: 'mmulab-report' })));
   try {
     await program.parseAsync(argv as string[]);
     return code;

@@ -1,7 +1,7 @@
 import { MmulabError } from '../errors.js';
 import type { Program } from '../sim/program.js';
 import { type RunResult, Runtime } from '../sim/runtime.js';
-import { decodeToken, encodeToken } from '../sim/token.js';
+import { decodeTokenRuns, encodeToken } from '../sim/token.js';
 import type { SimObserver } from '../sim/trace.js';
 import { shrink } from './shrink.js';
 import { ReplayScheduler } from './strategies/replay.js';
@@ -107,7 +107,7 @@ export function replay(
   opts: { readonly observer?: SimObserver; readonly maxSteps?: number } = {},
 ): ReplayResult {
   checkSteps(opts.maxSteps);
-  const scheduler = new ReplayScheduler(decodeToken(token));
+  const scheduler = new ReplayScheduler(decodeTokenRuns(token));
   const result = runOnce(program, { scheduler, ...opts });
   if (scheduler.unused > 0) {
     throw new MmulabError(

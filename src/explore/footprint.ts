@@ -5,7 +5,8 @@ import type { SimThread } from '../sim/thread.js';
 
 /**
  * What one step touches, for the dependence relation of DPOR: the objects it reads or writes.
- * Most steps touch their own object only; three touch more:
+ * Most steps touch their own object only (plus the `touches` a coarse step declares); three
+ * touch more:
  * - a `retry` step (a thread blocked in `retryLoop`) reads every object its failed iteration
  *   read: a write to one of them may enable it;
  * - `wake_up` also writes each woken thread (it sets `woken`, which `schedule()` reads);
@@ -52,6 +53,11 @@ export function footprint(t: SimThread, step: Step, vis: Visibility): Footprint 
   if (step.access !== 'none') {
     objs.push(obj);
     writes.push(step.access !== 'read');
+  }
+  // A coarse step (a critical section as one step, a hardware walk) names what else it touches.
+  for (const o of step.touches) {
+    objs.push(o);
+    writes.push(true);
   }
   if (obj instanceof WaitQueue && step === obj.wakeStep) {
     for (const w of obj.waiters) {

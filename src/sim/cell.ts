@@ -1,3 +1,4 @@
+import { current } from './runtime.js';
 import { fmt, type Sim, SimObject, Step, sameValue } from './step.js';
 import type { SimThread } from './thread.js';
 
@@ -18,6 +19,17 @@ export class Word<T = number> extends SimObject {
   /** READ_ONCE */
   *read(): Sim<T> {
     return (yield this.readStep) as T;
+  }
+
+  /**
+   * A read under a lock that every writer of this word also holds: no scheduling point (no
+   * other thread can touch the word between the lock step and here), but an open retry loop
+   * still records it, so a failed iteration waits for this word to change.
+   */
+  locked(): T {
+    const t = current();
+    for (const it of t.retries) it.observed.push(this, this.value);
+    return this.value;
   }
 
   /** WRITE_ONCE */
@@ -65,7 +77,7 @@ export class Word<T = number> extends SimObject {
       case 'write':
         return `write ${this.name} := ${fmt(step.arg)}`;
       default:
-        return `update ${this.name}: ${fmt(result)} -> ${fmt(this.value)}`;
+        return `${step.op} ${this.name}: ${fmt(result)} -> ${fmt(this.value)}`;
     }
   }
 }

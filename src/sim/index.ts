@@ -83,9 +83,16 @@ export {
   writeSeqlock,
   writeSequnlock,
 } from './sync/seqcount.js';
-export { SpinLock, spinIsLockedBy, spinLock, spinTrylock, spinUnlock } from './sync/spinlock.js';
+export {
+  SpinLock,
+  spinIsLockedBy,
+  spinLock,
+  spinLockSection,
+  spinTrylock,
+  spinUnlock,
+} from './sync/spinlock.js';
 export { finishWait, prepareToWait, schedule, WaitQueue, waitEvent, wakeUp } from './sync/waitqueue.js';
 export { SimThread } from './thread.js';
-export { decodeToken, encodeToken } from './token.js';
+export { decodeToken, decodeTokenRuns, encodeToken, type TokenRuns } from './token.js';
 export type { SimEvent, SimObserver } from './trace.js';
 export { fail, type RuntimeViolationName, type Violation, ViolationSignal } from './violation.js';

@@ -34,6 +34,20 @@ export class Step {
     this.free = obj.canRun === SimObject.prototype.canRun;
     this.checked = obj.onPending !== SimObject.prototype.onPending;
   }
+
+  /**
+   * Other objects the step reads or writes besides `obj` (a whole critical section taken as
+   * one step, a hardware walk): DPOR counts each as written. Set before the step is yielded.
+   */
+  touches: readonly SimObject[] = NO_OBJECTS;
+}
+
+const NO_OBJECTS: readonly SimObject[] = [];
+
+/** Marks `step` as also touching `objs` (see Step.touches) and returns it. */
+export function touching(step: Step, objs: readonly SimObject[]): Step {
+  step.touches = objs;
+  return step;
 }
 
 /**

@@ -21,7 +21,35 @@ export function encodeToken(choices: readonly number[]): string {
   return PREFIX + Buffer.from(bytes).toString('base64url');
 }
 
+/** A decoded token: `values[i]` repeated `counts[i]` times, in order. */
+export interface TokenRuns {
+  readonly values: readonly number[];
+  readonly counts: readonly number[];
+  /** The number of choices: the sum of the counts. */
+  readonly length: number;
+}
+
+/** The most choices a token may stand for (a run of 2^31 scheduled steps is not a run). */
+const MAX_CHOICES = 2 ** 31;
+
+/** The choices of a token, expanded (for tests and small tokens; replay uses the runs). */
 export function decodeToken(token: string): number[] {
+  const runs = decodeTokenRuns(token);
+  if (runs.length > 1_000_000) {
+    throw new MmulabError(
+      'MMULAB_BAD_TOKEN',
+      `malformed replay token '${clip(token)}': it decodes to ${runs.length} choices`,
+    );
+  }
+  const out: number[] = [];
+  runs.values.forEach((v, i) => {
+    for (let k = 0; k < runs.counts[i]!; k++) out.push(v);
+  });
+  return out;
+}
+
+/** Decodes a token into run-length pairs without expanding them. */
+export function decodeTokenRuns(token: string): TokenRuns {
   const bad = (why: string): never => {
     throw new MmulabError('MMULAB_BAD_TOKEN', `malformed replay token '${clip(token)}': ${why}`);
   };
@@ -31,7 +59,9 @@ export function decodeToken(token: string): number[] {
   if (body.length % 4 === 1) bad('its length is not a base64url length');
   const bytes = Buffer.from(body, 'base64url');
   if (bytes.toString('base64url') !== body) bad('it is not canonical base64url');
-  const out: number[] = [];
+  const values: number[] = [];
+  const counts: number[] = [];
+  let length = 0;
   let p = 0;
   const next = (): number => {
     let v = 0;
@@ -49,10 +79,12 @@ export function decodeToken(token: string): number[] {
     const v = next();
     const n = next();
     if (n === 0) bad('a repeat count is zero');
-    if (out.length + n > 50_000_000) bad('it decodes to too many choices');
-    for (let k = 0; k < n; k++) out.push(v);
+    length += n;
+    if (length > MAX_CHOICES) bad('it decodes to too many choices');
+    values.push(v);
+    counts.push(n);
   }
-  return out;
+  return { values, counts, length };
 }
 
 function leb(out: number[], v: number): void {

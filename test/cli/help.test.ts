@@ -22,8 +22,9 @@ describe('help', () => {
   it('mmulab --help lists the commands and ends with examples', async () => {
     const b = io();
     expect(await main(['node', 'mmulab', '--help'], b)).toBe(0);
-    expect(b.stdout()).toContain('Commands:\n  demo');
-    expect(b.stdout()).toContain('Examples:\n  $ mmulab demo\n');
+    expect(b.stdout()).toMatch(/Commands:\n {2}catalogue .*\n(.*\n)* {2}demo .*\n(.*\n)* {2}explore /);
+    expect(b.stdout()).toContain('Examples:\n  $ mmulab\n      the main job');
+    expect(b.stdout()).toContain('  $ mmulab explore kvm-munmap --bug no-retry-check\n');
     expect(b.stderr()).toBe('');
   });
 

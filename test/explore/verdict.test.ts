@@ -48,7 +48,7 @@ describe('verdicts are honest', () => {
     expect(() => explore(seqlockReader, { strategy: new DfsStrategy(), maxSteps: 0 })).toThrow(
       'maxSteps must be a positive integer, got 0',
     );
-    expect(() => makeStrategy('bfs')).toThrow(/^unknown strategy 'bfs' \(valid: random, pct, dfs, dpor\)$/);
+    expect(() => makeStrategy('bfs')).toThrow("unknown strategy 'bfs' (valid: random, pct, dfs, dpor)");
   });
 
   it('a program whose setup throws is a caller error naming the program', () => {

@@ -74,6 +74,14 @@ describe('replay tokens', () => {
     );
   });
 
+  it('a short token that stands for a billion choices is refused without expanding it', () => {
+    const huge = `m1.${Buffer.from([0x00, 0x80, 0x80, 0x80, 0x80, 0x04]).toString('base64url')}`;
+    expect(() => replay(notifierRace(false), huge)).toThrow(
+      'the token does not fit this scenario: the run ended with 1073741820 choice(s) of the token unused',
+    );
+    expect(() => decodeToken(huge)).toThrow('it decodes to 1073741824 choices');
+  });
+
   it('a token that does not fit the scenario is a token mismatch, not a crash', () => {
     expect(() => replay(notifierRace(false), encodeToken([7, 7, 7]))).toThrow(/does not fit this scenario/);
     expect(() =>

@@ -84,6 +84,16 @@ export class RwSemaphore extends LockObject {
     }
   }
 
+  /**
+   * For retry loops: a rerun's path never depends on the reader count (a down_read either
+   * succeeds or blocks), only on whether a writer holds or waits, which is what a failed
+   * down_read_trylock saw. A retrying thread's own down_read/up_read thus never lets a failed
+   * iteration rerun at once.
+   */
+  override snapshot(): unknown {
+    return (this.writer ? this.writer.id + 1 : 0) * 1024 + this.waitingWriters.length;
+  }
+
   override waitsFor(step: Step): string {
     const by = this.writer ? `writer ${this.writer.label}` : `readers ${names(this.readers)}`;
     const queued = this.waitingWriters.length ? `, writers queued: ${names(this.waitingWriters)}` : '';

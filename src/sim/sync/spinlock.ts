@@ -1,4 +1,4 @@
-import type { Sim } from '../step.js';
+import type { Sim, SimObject } from '../step.js';
 import { Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 import { LockObject } from './lock.js';
@@ -17,11 +17,14 @@ export class SpinLock extends LockObject {
   }
 
   override canRun(step: Step): boolean {
+    if (step.op === SECTION || step.op === LOCK_THEN) return this.holder === null;
     return step !== this.lockStep || this.holder === null;
   }
 
+  /** While spin_unlock is enabled its thread holds the lock: every acquiring step waits. */
   override coEnabled(done: Step, pending: Step): boolean {
-    return !(done === this.unlockStep && pending === this.lockStep);
+    if (done !== this.unlockStep) return true;
+    return !(pending === this.lockStep || pending.op === SECTION || pending.op === LOCK_THEN);
   }
 
   override onPending(step: Step, t: SimThread): void {
@@ -29,6 +32,22 @@ export class SpinLock extends LockObject {
   }
 
   override run(step: Step, t: SimThread): unknown {
+    if (step.op === SECTION) {
+      const { body } = step.arg as SectionArg;
+      this.holder = t;
+      t.atomic.push(this.atomicLabel);
+      try {
+        return body();
+      } finally {
+        t.atomic.pop();
+        this.holder = null;
+      }
+    }
+    if (step.op === LOCK_THEN) {
+      this.holder = t;
+      this.noteAcquired(t);
+      return (step.arg as SectionArg).body();
+    }
     if (step === this.unlockStep) {
       this.noteReleased(t, step.op);
       this.holder = null;
@@ -38,6 +57,13 @@ export class SpinLock extends LockObject {
     this.holder = t;
     this.noteAcquired(t);
     return true;
+  }
+
+  override describe(step: Step, result: unknown): string {
+    if (step.op !== SECTION && step.op !== LOCK_THEN) return super.describe(step, result);
+    const { label, text } = step.arg as SectionArg;
+    const unlock = step.op === SECTION ? `; spin_unlock(${this.name})` : '';
+    return `spin_lock(${this.name}); ${text ? text(result) : label}${unlock}`;
   }
 
   override waitsFor(step: Step): string {
@@ -64,4 +90,57 @@ export function* spinTrylock(l: SpinLock): Sim<boolean> {
 /** A held spinlock, for lockdep-style assertions in drivers and invariants. */
 export function spinIsLockedBy(l: SpinLock, t: SimThread): boolean {
   return l.holder === t;
+}
+
+const SECTION = 'spin_lock_section';
+const LOCK_THEN = 'spin_lock_then';
+
+interface SectionArg {
+  readonly label: string;
+  readonly body: () => unknown;
+  readonly text: ((result: unknown) => string) | undefined;
+}
+
+/**
+ * A whole spinlock critical section as one step: lock, `body`, unlock, with no scheduling
+ * point inside. Sound for a section that does not sleep or yield and whose every shared
+ * access is either protected by this lock or commutes with whatever could run inside the
+ * section (a reference taken on a page its PTE keeps alive): running it atomically loses no
+ * behaviour, and saves the explorer the interleavings inside it. `touches` names every other
+ * object the body reads or writes, for DPOR's dependence relation.
+ */
+export function* spinLockSection<T>(
+  l: SpinLock,
+  label: string,
+  body: () => T,
+  text?: (result: T) => string,
+  touches: readonly SimObject[] = [],
+): Sim<T> {
+  const step = new Step(l, SECTION, 'rmw', false, {
+    label,
+    body,
+    text: text as SectionArg['text'],
+  } satisfies SectionArg);
+  step.touches = touches;
+  return (yield step) as T;
+}
+
+/**
+ * spin_lock() and the first accesses of the critical section as one step; the lock stays
+ * held (release it with spinUnlock). Sound for the same reason as spinLockSection.
+ */
+export function* spinLockThen<T>(
+  l: SpinLock,
+  label: string,
+  body: () => T,
+  text?: (result: T) => string,
+  touches: readonly SimObject[] = [],
+): Sim<T> {
+  const step = new Step(l, LOCK_THEN, 'rmw', false, {
+    label,
+    body,
+    text: text as SectionArg['text'],
+  } satisfies SectionArg);
+  step.touches = touches;
+  return (yield step) as T;
 }

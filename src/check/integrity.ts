@@ -1,0 +1,38 @@
+import type { MmuNotifierChain } from '../notifier/chain.js';
+import type { Mm } from '../primary/mm.js';
+import { fail } from '../sim/violation.js';
+
+/** Brackets of discards the process asked for: a write racing with them may be lost. */
+const DISCARDS: ReadonlySet<string> = new Set(['munmap', 'madvise_dontneed', 'exit_mmap']);
+
+/**
+ * Data integrity: a write through a secondary translation must land in the page the primary
+ * maps, writable, at that address, so that the primary reads what the device or guest wrote.
+ * The one exception is a write racing with a discard of that address the process itself
+ * asked for (munmap, MADV_DONTNEED, exit): the primary CPU's own stale TLB may lose such a
+ * write as well. A write after fork write-protected the page, or after reclaim moved it to
+ * swap, is lost or leaks into another process: a violation. Called inside the access step.
+ */
+export function checkSecondaryWrite(
+  mm: Mm,
+  chain: MmuNotifierChain,
+  who: string,
+  addr: number,
+  pfn: number,
+  value: number,
+): void {
+  const pte = mm.pte(addr).value;
+  if (pte.present && pte.pfn === pfn && pte.write) return;
+  for (const inv of chain.active) {
+    if (addr >= inv.range.start && addr < inv.range.end && DISCARDS.has(inv.range.caller)) return;
+  }
+  const now = !pte.present
+    ? 'maps nothing there'
+    : pte.pfn !== pfn
+      ? `maps page${pte.pfn} there`
+      : 'maps it read-only';
+  fail(
+    'data-integrity',
+    `${who} writes ${value} to page${pfn} at address ${addr}, but the primary ${now}: the write is lost to the process`,
+  );
+}

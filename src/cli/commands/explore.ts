@@ -1,0 +1,211 @@
+import type { Command } from 'commander';
+import { explore } from '../../explore/explorer.js';
+import { makeStrategy, strategies } from '../../explore/strategies/index.js';
+import { describeVerdict, type Verdict } from '../../explore/verdict.js';
+import { buildScenario, catalogue, findScenario } from '../../scenarios/catalogue.js';
+import { driverScenarios } from '../../scenarios/races/driver-world.js';
+import type { Scenario } from '../../scenarios/scenario.js';
+import type { SecondaryMmuDriver } from '../../secondary-mmu/define.js';
+import { colours, verdictColour } from '../colour.js';
+import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
+import { loadDriver } from '../load-driver.js';
+import { collect, duration, nonNegativeInt, positiveInt } from '../parse.js';
+import { SearchProgress } from '../progress.js';
+import { addReportFlags, type ReportFlags, wantsReports, writeRunReports } from '../reports.js';
+
+export interface ExploreCliOptions extends ReportFlags {
+  readonly bug: string[];
+  readonly design?: string;
+  readonly strategy: string;
+  readonly runs?: number;
+  readonly seed: number;
+  readonly json?: boolean;
+  readonly depth?: number;
+  readonly preemptions?: number;
+  readonly maxSteps?: number;
+  readonly timeLimit?: number;
+  /** A driver module (`--driver ./x.ts`): the standard workloads run against it. */
+  readonly driver?: string;
+}
+
+/**
+ * What a replay command must carry besides scenario, design, bugs and token to reproduce the
+ * run: the step budget it was found with and the user's driver module.
+ */
+export interface ReplayContext {
+  readonly maxSteps?: number | undefined;
+  readonly driver?: { readonly path: string; readonly scenarios: readonly Scenario[] } | undefined;
+}
+
+/** Runs an exhaustive strategy to the end unless told otherwise; a sampler gets 10,000 runs. */
+export const DEFAULT_RUNS_SAMPLING = 10_000;
+export const DEFAULT_RUNS_EXHAUSTIVE = 1_000_000;
+
+/** The exact command that replays a token. */
+export function replayCommand(
+  scenario: string,
+  bugs: readonly string[],
+  design: string,
+  token: string,
+  ctx: ReplayContext = {},
+): string {
+  const flags = bugs.map((b) => ` --bug ${b}`).join('');
+  const d = design === findScenario(scenario, ctx.driver?.scenarios).designs[0] ? '' : ` --design ${design}`;
+  const dr = ctx.driver ? ` --driver ${ctx.driver.path}` : '';
+  const m = ctx.maxSteps === undefined ? '' : ` --max-steps ${ctx.maxSteps}`;
+  return `mmulab replay ${scenario}${dr}${d}${flags}${m} --token ${token}`;
+}
+
+/** `mmulab explore <scenario>`: one search, its verdict, and the replay command. */
+export function runExplore(
+  io: Io,
+  name: string,
+  opts: ExploreCliOptions,
+  driver?: SecondaryMmuDriver,
+): number {
+  const from = driver ? driverScenarios(driver) : catalogue;
+  const ctx: ReplayContext = {
+    maxSteps: opts.maxSteps,
+    driver: driver && opts.driver ? { path: opts.driver, scenarios: from } : undefined,
+  };
+  const scenario = findScenario(name, from);
+  const design = opts.design ?? scenario.designs[0]!;
+  const bugs = [...new Set(opts.bug)];
+  const program = buildScenario(name, { design, bugs }, from);
+  const strategy = makeStrategy(opts.strategy, {
+    seed: opts.seed,
+    ...(opts.depth === undefined ? {} : { depth: opts.depth }),
+    ...(opts.preemptions === undefined ? {} : { preemptions: opts.preemptions }),
+  });
+  const maxRuns = opts.runs ?? (strategy.exhaustive ? DEFAULT_RUNS_EXHAUSTIVE : DEFAULT_RUNS_SAMPLING);
+  const progress = new SearchProgress({ isTty: io.isTty, json: opts.json === true });
+  let v: Verdict;
+  try {
+    v = explore(program, {
+      strategy,
+      maxRuns,
+      onRun: progress.onRun,
+      ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+      ...(opts.timeLimit === undefined ? {} : { timeLimitMs: opts.timeLimit }),
+    });
+  } finally {
+    progress.stop();
+  }
+  const written =
+    v.kind === 'violation'
+      ? writeRunReports(
+          program,
+          v.token,
+          opts,
+          replayCommand(name, bugs, design, v.token, ctx),
+          opts.maxSteps,
+        )
+      : [];
+  if (v.kind !== 'violation' && wantsReports(opts)) {
+    io.err('mmulab: no violation, so no trace or report was written\n');
+  }
+  if (opts.json) {
+    io.out(`${JSON.stringify({ ...verdictJson(name, design, bugs, opts.strategy, v, ctx), written })}\n`);
+  } else {
+    const c = colours({ isTty: io.isTty, json: false });
+    const text = verdictText(name, design, bugs, v, ctx).split('\n');
+    text[1] = verdictColour(c, v, text[1] ?? '');
+    io.out(text.join('\n'));
+    for (const w of written) io.out(`wrote ${w}\n`);
+  }
+  return v.kind === 'violation' ? EXIT_VIOLATION : EXIT_OK;
+}
+
+export function verdictJson(
+  scenario: string,
+  design: string,
+  bugs: readonly string[],
+  strategy: string,
+  v: Verdict,
+  ctx: ReplayContext = {},
+) {
+  return {
+    scenario,
+    design,
+    bugs,
+    strategy,
+    verdict: v.kind,
+    runs: v.runs,
+    steps: v.steps,
+    ms: v.ms,
+    cut: v.kind === 'bounded' ? v.cut : null,
+    violation:
+      v.kind === 'violation'
+        ? {
+            invariant: v.violation.name,
+            message: v.violation.message,
+            step: v.violation.step,
+            thread: v.violation.thread,
+            token: v.token,
+            replay: replayCommand(scenario, bugs, design, v.token, ctx),
+          }
+        : null,
+  };
+}
+
+function verdictText(
+  scenario: string,
+  design: string,
+  bugs: readonly string[],
+  v: Verdict,
+  ctx: ReplayContext,
+): string {
+  const drv = ctx.driver ? ` with driver ${ctx.driver.path}` : '';
+  const head = `${scenario}${drv} (design ${design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'}) with ${v.strategy}`;
+  const lines = [head];
+  if (v.kind === 'violation') {
+    lines.push(`violation: ${v.violation.name}, found after ${v.runs.toLocaleString('en-US')} run(s)`);
+    lines.push(`  ${v.violation.message}`);
+    lines.push(`  at step ${v.violation.step}${v.violation.thread ? ` by ${v.violation.thread}` : ''}`);
+    lines.push(`replay: ${replayCommand(scenario, bugs, design, v.token, ctx)}`);
+  } else {
+    lines.push(describeVerdict(v));
+  }
+  lines.push(
+    `(${v.runs.toLocaleString('en-US')} runs, ${v.steps.toLocaleString('en-US')} steps, ${v.ms} ms)`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerExplore(program: Command, io: Io, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('explore')
+    .description('search the schedules of a scenario for a violation')
+    .argument('<scenario>', 'a scenario name (mmulab list)')
+    .option('--bug <name>', 'turn on a bug flag of the secondary (repeatable)', collect, [])
+    .option('--design <name>', 'notifier design')
+    .option('--strategy <name>', `search strategy (${Object.keys(strategies).join(', ')})`, 'dfs')
+    .option(
+      '--runs <n>',
+      `run limit (default ${DEFAULT_RUNS_SAMPLING.toLocaleString('en-US')} for samplers, ${DEFAULT_RUNS_EXHAUSTIVE.toLocaleString('en-US')} for exhaustive strategies)`,
+      positiveInt('--runs'),
+    )
+    .option('--seed <s>', 'seed of a random strategy', nonNegativeInt('--seed'), 1)
+    .option('--depth <d>', "PCT's bug depth d (d-1 priority change points)", positiveInt('--depth'))
+    .option(
+      '--preemptions <k>',
+      'preemption bound for dpor (a bound: the verdict is then bounded)',
+      nonNegativeInt('--preemptions'),
+    )
+    .option(
+      '--max-steps <n>',
+      'step budget of one run (a run over it is a step-budget violation)',
+      positiveInt('--max-steps'),
+    )
+    .option(
+      '--time-limit <duration>',
+      'stop the search after this long (30s, 5m): the verdict is then bounded',
+      duration('--time-limit'),
+    )
+    .option('--driver <path>', 'a driver module (defineSecondaryMmu): run a standard workload against it')
+    .option('--json', 'print one JSON object');
+  addReportFlags(cmd);
+  cmd.action(async (name: string, opts: ExploreCliOptions) =>
+    setExit(runExplore(io, name, opts, opts.driver ? await loadDriver(opts.driver) : undefined)),
+  );
+}

@@ -1,0 +1,230 @@
+import type { Mm } from '../primary/mm.js';
+import type { MmuNotifierRange } from '../primary/notify.js';
+import { frame, nonBlockEnd, nonBlockStart, note } from '../sim/api.js';
+import { Word } from '../sim/cell.js';
+import { current } from '../sim/runtime.js';
+import type { Sim, Step } from '../sim/step.js';
+import { Srcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu } from '../sim/sync/rcu.js';
+import { downWrite, upWrite } from '../sim/sync/rwsem.js';
+import { SpinLock, spinLock, spinUnlock } from '../sim/sync/spinlock.js';
+import type { ActiveInvalidation, MmuNotifierChain } from './chain.js';
+import type { MmuNotifier } from './ops.js';
+
+/**
+ * The classic mmu_notifier hlist (mm/mmu_notifier.c, `mn_hlist_*`), as since 3.7: walks run
+ * under SRCU so callbacks may sleep; the list changes under a per-mm spinlock; register takes
+ * mmap_lock(write) and mm_take_all_locks(), so no start..end section straddles it (every
+ * invalidation holds mmap_lock or an rmap lock for its whole bracket); release calls every
+ * ->release before unlinking (d34883d4e35c, 2013), then synchronize_srcu().
+ *
+ * Left out: the RCU-only walk of 2.6.27–3.6 (an era setting later), get/put, the interval
+ * tree; mm_take_all_locks() is the mm's one anon_vma lock.
+ */
+export class ClassicChain implements MmuNotifierChain {
+  readonly design = 'classic';
+  /** The global mmu_notifier_srcu. */
+  readonly srcu = new Srcu('mmu_notifier_srcu');
+  /** subscriptions->lock: protects `list`. */
+  readonly lock: SpinLock;
+  /** The hlist, newest first; walkers read it under SRCU without the lock. */
+  readonly list: Word<readonly MmuNotifier[]>;
+  readonly active: ActiveInvalidation[] = [];
+  /**
+   * Whether srcu_read_lock/unlock around a walk are scheduling points. They conflict with
+   * nothing but synchronize_srcu()'s scan, so by default they are bookkeeping folded into the
+   * walk's neighbouring steps (the read section then starts one step early, which can only
+   * make a grace period wait longer). Scenarios racing unregister or release against
+   * invalidations should turn them on.
+   */
+  readonly srcuSteps: boolean;
+
+  constructor(
+    readonly mm: Mm,
+    opts: { readonly srcuSteps?: boolean } = {},
+  ) {
+    this.srcuSteps = opts.srcuSteps ?? false;
+    this.lock = new SpinLock(`${mm.name}.notifierSubscriptions.lock`);
+    this.list = new SubscriberList(`${mm.name}.notifierSubscriptions.list`);
+  }
+
+  get subscribers(): readonly MmuNotifier[] {
+    return this.list.value;
+  }
+
+  registerAtSetup(sub: MmuNotifier): void {
+    this.list.value = [sub, ...this.list.value];
+    this.mm.notifierSubscriptions = this;
+  }
+
+  /** mmu_notifier_register() → __mmu_notifier_register(). */
+  *register(sub: MmuNotifier): Sim<0> {
+    yield* downWrite(this.mm.mmapLock);
+    // mm_take_all_locks(): every rmap lock of the mm, so no rmap-side bracket is open.
+    yield* downWrite(this.mm.anonVmaLock);
+    this.mm.notifierSubscriptions = this;
+    yield* spinLock(this.lock);
+    yield* this.list.update((l) => [sub, ...l]);
+    yield* spinUnlock(this.lock);
+    yield* upWrite(this.mm.anonVmaLock);
+    yield* upWrite(this.mm.mmapLock);
+    return 0;
+  }
+
+  /** mmu_notifier_unregister(). */
+  *unregister(sub: MmuNotifier): Sim<void> {
+    if (this.list.value.includes(sub)) {
+      const idx = yield* this.srcuLock();
+      if (sub.ops.release) yield* frame(`${sub.name}.release`, sub.ops.release());
+      yield* this.srcuUnlock(idx);
+      yield* spinLock(this.lock);
+      yield* this.list.update((l) => l.filter((s) => s !== sub));
+      yield* spinUnlock(this.lock);
+    }
+    yield* synchronizeSrcu(this.srcu);
+  }
+
+  /** __mmu_notifier_invalidate_range_start() → mn_hlist_invalidate_range_start(). */
+  *invalidateRangeStart(range: MmuNotifierRange): Sim<0 | 'EAGAIN'> {
+    const inv: ActiveInvalidation = { range, quiesced: new Set() };
+    this.active.push(inv);
+    const idx = yield* this.srcuLock();
+    let ret: 0 | 'EAGAIN' = 0;
+    const started: MmuNotifier[] = [];
+    for (const sub of this.list.value) {
+      const start = sub.ops.invalidateRangeStart;
+      if (!start) {
+        inv.quiesced.add(sub);
+        continue;
+      }
+      if (!range.blockable) nonBlockStart();
+      const r = yield* frame(`${sub.name}.invalidate_range_start`, start.call(sub.ops, range));
+      if (!range.blockable) nonBlockEnd();
+      if (r === 'EAGAIN') ret = 'EAGAIN';
+      else started.push(sub);
+      inv.quiesced.add(sub);
+    }
+    if (ret === 'EAGAIN') {
+      // 5.12+: the others get their end now; the caller must not call range_end.
+      for (const sub of started) {
+        const end = sub.ops.invalidateRangeEnd;
+        if (end) yield* frame(`${sub.name}.invalidate_range_end`, end.call(sub.ops, range));
+      }
+      this.active.splice(this.active.indexOf(inv), 1);
+    }
+    yield* this.srcuUnlock(idx);
+    return ret;
+  }
+
+  /** __mmu_notifier_invalidate_range_end() → mn_hlist_invalidate_end(). */
+  *invalidateRangeEnd(range: MmuNotifierRange): Sim<void> {
+    const inv = this.active.find((a) => a.range === range);
+    const idx = yield* this.srcuLock();
+    for (const sub of this.list.value) {
+      inv?.quiesced.delete(sub);
+      const end = sub.ops.invalidateRangeEnd;
+      if (!range.blockable) nonBlockStart();
+      if (end) yield* frame(`${sub.name}.invalidate_range_end`, end.call(sub.ops, range));
+      if (!range.blockable) nonBlockEnd();
+    }
+    yield* this.srcuUnlock(idx);
+    if (inv) this.active.splice(this.active.indexOf(inv), 1);
+  }
+
+  /** __mmu_notifier_clear_flush_young(): OR over every subscriber, no early exit. */
+  *clearFlushYoung(start: number, end: number): Sim<boolean> {
+    return yield* this.age('clear_flush_young', (s) => s.ops.clearFlushYoung?.call(s.ops, start, end));
+  }
+
+  /** __mmu_notifier_clear_young(): OR over every subscriber. */
+  *clearYoung(start: number, end: number): Sim<boolean> {
+    return yield* this.age('clear_young', (s) => s.ops.clearYoung?.call(s.ops, start, end));
+  }
+
+  /** __mmu_notifier_test_young(): stops at the first young subscriber (nothing is cleared). */
+  *testYoung(addr: number): Sim<boolean> {
+    const idx = yield* this.srcuLock();
+    let young = false;
+    for (const sub of this.list.value) {
+      const test = sub.ops.testYoung;
+      if (test && (yield* frame(`${sub.name}.test_young`, test.call(sub.ops, addr)))) {
+        young = true;
+        break;
+      }
+    }
+    yield* this.srcuUnlock(idx);
+    return young;
+  }
+
+  /**
+   * __mmu_notifier_arch_invalidate_secondary_tlbs() (6.6+): every subscriber that has the op,
+   * under SRCU, from the CPU TLB flush with preemption off (get_cpu() in flush_tlb_mm_range):
+   * a sleep in it is a sleep in atomic context.
+   */
+  *archInvalidateSecondaryTlbs(start: number, end: number): Sim<void> {
+    // Nothing to trace when no subscriber has the op.
+    if (!this.list.value.some((s) => s.ops.archInvalidateSecondaryTlbs)) return;
+    const idx = yield* this.srcuLock();
+    for (const sub of this.list.value) {
+      const f = sub.ops.archInvalidateSecondaryTlbs;
+      if (!f) continue;
+      nonBlockStart('flush_tlb_mm_range (preemption off)');
+      try {
+        yield* frame(`${sub.name}.arch_invalidate_secondary_tlbs`, f.call(sub.ops, start, end));
+      } finally {
+        const t = current();
+        const i = t.atomic.lastIndexOf('flush_tlb_mm_range (preemption off)');
+        if (i >= 0) t.atomic.splice(i, 1);
+      }
+    }
+    yield* this.srcuUnlock(idx);
+  }
+
+  /** __mmu_notifier_release() → mn_hlist_release(): every ->release, then unlink, then wait. */
+  *release(): Sim<void> {
+    const idx = yield* this.srcuLock();
+    for (const sub of this.list.value) {
+      if (sub.ops.release) yield* frame(`${sub.name}.release`, sub.ops.release());
+    }
+    yield* this.srcuUnlock(idx);
+    yield* spinLock(this.lock);
+    yield* this.list.write([]);
+    yield* spinUnlock(this.lock);
+    yield* synchronizeSrcu(this.srcu);
+  }
+
+  private *srcuLock(): Sim<number> {
+    if (this.srcuSteps) return yield* srcuReadLock(this.srcu);
+    note('srcu', `srcu_read_lock(${this.srcu.name})`);
+    return this.srcu.run(this.srcu.lockStep, current()) as number;
+  }
+
+  private *srcuUnlock(idx: number): Sim<void> {
+    if (this.srcuSteps) return yield* srcuReadUnlock(this.srcu, idx);
+    note('srcu', `srcu_read_unlock(${this.srcu.name})`);
+    this.srcu.run(this.srcu.unlockStep, current());
+  }
+
+  private *age(what: string, call: (s: MmuNotifier) => Sim<boolean> | undefined): Sim<boolean> {
+    const idx = yield* this.srcuLock();
+    let young = false;
+    for (const sub of this.list.value) {
+      const g = call(sub);
+      if (g && (yield* frame(`${sub.name}.${what}`, g))) young = true;
+    }
+    yield* this.srcuUnlock(idx);
+    return young;
+  }
+}
+
+/** The hlist as a cell whose trace text names the subscribers. */
+class SubscriberList extends Word<readonly MmuNotifier[]> {
+  constructor(name: string) {
+    super(name, []);
+  }
+
+  override describe(step: Step, result: unknown): string {
+    const names = (l: readonly MmuNotifier[]) => `[${l.map((s) => s.name).join(', ')}]`;
+    if (step.op === 'write') return `write ${this.name} := ${names(step.arg as readonly MmuNotifier[])}`;
+    return `${step.op} ${this.name}: ${names(result as readonly MmuNotifier[])} -> ${names(this.value)}`;
+  }
+}

@@ -1,0 +1,41 @@
+import type { MmuNotifierRange } from '../primary/notify.js';
+import type { Sim } from '../sim/step.js';
+
+export type { MmuNotifierRange, MmuNotifyEvent } from '../primary/notify.js';
+export { mmuNotifierRange } from '../primary/notify.js';
+
+/**
+ * struct mmu_notifier_ops (include/linux/mmu_notifier.h), the callbacks a secondary MMU
+ * implements; every one is optional, as in the kernel. Contract per callback:
+ *
+ * - invalidateRangeStart: before the primary changes any PTE in the range; every page is
+ *   still mapped. On return the subscriber holds no translation for the range and creates
+ *   none until the matching end. May sleep iff `range.blockable`; a nonblockable start may
+ *   return 'EAGAIN' and then gets no end.
+ * - invalidateRangeEnd: after the PTE changes (the pages may or may not be freed yet).
+ * - clearFlushYoung / clearYoung: under the primary PT lock (no sleeping); whether the range
+ *   was accessed through the secondary since the last call; clears that state.
+ * - testYoung: the same without clearing.
+ * - release: exit_mmap's first step, or unregister; drop every translation, create no more.
+ */
+export interface MmuNotifierOps {
+  invalidateRangeStart?(range: MmuNotifierRange): Sim<0 | 'EAGAIN'>;
+  invalidateRangeEnd?(range: MmuNotifierRange): Sim<void>;
+  clearFlushYoung?(start: number, end: number): Sim<boolean>;
+  clearYoung?(start: number, end: number): Sim<boolean>;
+  testYoung?(addr: number): Sim<boolean>;
+  release?(): Sim<void>;
+  /**
+   * arch_invalidate_secondary_tlbs (6.6+; invalidate_range 3.19–6.5): from the CPU TLB flush,
+   * after the PTEs changed and before the pages are freed, preemption off: must not sleep.
+   * For TLBs that refill from the CPU page table by themselves (IOMMU SVA/ATS).
+   */
+  archInvalidateSecondaryTlbs?(start: number, end: number): Sim<void>;
+}
+
+/** struct mmu_notifier: one subscriber of an mm. */
+export interface MmuNotifier {
+  /** For traces: `kvm`, `gru`. */
+  readonly name: string;
+  readonly ops: MmuNotifierOps;
+}

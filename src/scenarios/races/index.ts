@@ -1,0 +1,17 @@
+import type { Scenario } from '../scenario.js';
+import { gruDontneed, gruFork, gruMunmap } from './gru.js';
+import { gruRegister } from './gru-register.js';
+import { iommuDontneed, iommuMunmap } from './iommu.js';
+import { clearRefsSoftDirty, khugepagedRetract } from './primary-ops.js';
+
+/** The historical-race scenarios (docs/races.md), in the order `mmulab list` shows them. */
+export const races: readonly Scenario[] = [
+  gruDontneed,
+  gruMunmap,
+  gruFork,
+  gruRegister,
+  iommuMunmap,
+  iommuDontneed,
+  clearRefsSoftDirty,
+  khugepagedRetract,
+];

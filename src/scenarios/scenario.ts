@@ -1,0 +1,26 @@
+import type { Program } from '../sim/program.js';
+
+/** What a scenario is built with: the notifier design and the secondary's bug flags. */
+export interface ScenarioOptions {
+  readonly design: string;
+  readonly bugs: readonly string[];
+}
+
+/**
+ * A named scenario: data the CLI lists and the explorer runs. `bugs` are the flags this
+ * scenario exposes (every one must be found); `safeBugs` are flags of the same driver that
+ * this scenario's operation cannot expose, each with the reason (the search verifies them).
+ */
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  /** Kernel functions, commits or mails the scenario reproduces. */
+  readonly reference: string;
+  readonly secondary: string;
+  readonly designs: readonly string[];
+  readonly bugs: Readonly<Record<string, string>>;
+  readonly safeBugs: Readonly<Record<string, string>>;
+  /** The threads of a run, in spawn order. */
+  readonly threads: readonly string[];
+  build(opts: ScenarioOptions): Program;
+}

@@ -1,0 +1,1 @@
+export { type GruBug, type GruMm, gru, gruBugs } from './gru.js';

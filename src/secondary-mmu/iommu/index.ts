@@ -1,0 +1,1 @@
+export { type IommuBug, type IommuSva, iommuBugs, iommuSva } from './iommu.js';

@@ -1,0 +1,3 @@
+export { type KvmBug, kvmBugs, parseKvmBugs } from './bugs.js';
+export { type GuestAccess, Kvm, type Spte } from './kvm.js';
+export { type GuestAccessResult, type TlbEntry, VcpuTlbs } from './tlb.js';
