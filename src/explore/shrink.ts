@@ -31,6 +31,8 @@ export interface ShrinkOptions {
 
 export const DEFAULT_SHRINK_RUNS = 2_000;
 export const DEFAULT_SHRINK_STEPS = 1_000_000;
+/** Runs longer than this are not shrunk. */
+export const MAX_SHRINK_LENGTH = 10_000;
 
 /**
  * Follows a plan (a thread id per step) as far as it fits: at each step the first unused
@@ -167,7 +169,8 @@ function smaller(a: ScheduleSize, b: ScheduleSize): boolean {
 
 /**
  * Shrinks a violating schedule: fewer preemptions first, then fewer steps, keeping the
- * violation's name. Candidates move a preempted thread's next step up to the preemption
+ * violation's name (null when the token does not violate, the violation is `step-budget`, or
+ * the run is longer than 10,000 steps). Candidates move a preempted thread's next step up to the preemption
  * point (the switch goes away or comes later) and delete single steps from the plan (the
  * thread runs later, or not before the violation). Greedy to a local minimum; every accepted
  * candidate is a real run, so the token returned replays to a violation of the same name.
@@ -177,6 +180,9 @@ export function shrink(program: Program, token: string, opts: ShrinkOptions = {}
   const rec = new RecordingReplay(new ReplayScheduler(decodeToken(token)));
   const first = run(program, rec, opts.maxSteps);
   if (!first.violation) return null;
+  // A livelock cut by the step budget has no shorter form, and a very long run would make
+  // each candidate cost as much as a search: both are shown as found.
+  if (first.violation.name === 'step-budget' || rec.tids.length > MAX_SHRINK_LENGTH) return null;
   const name = first.violation.name;
   const original = { token, steps: rec.tids.length, preemptions: rec.preemptedAt.length };
   let best: Candidate = {
