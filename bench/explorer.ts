@@ -99,7 +99,12 @@ function fastCheckBench(): string | null {
     const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8' });
     if (ci.status !== 0) return `npm ci failed: ${ci.stderr.split('\n').slice(-3).join(' ')}`;
     const r = spawnSync('npx', ['tsx', 'src/bench.ts', '--quick'], { cwd: dir, encoding: 'utf8' });
-    return r.stdout;
+    if (r.status !== 0) return `fast-check bench failed: ${r.stderr.split('\n').slice(-3).join(' ')}`;
+    // The table only: its last line is the raw JSON of every sample.
+    return r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('{'))
+      .join('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -109,7 +114,7 @@ function fmtMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   console.log('building dist/ (tsc -p tsconfig.build.json) ...');
   execFileSync(process.execPath, [
     join(ROOT, 'node_modules/typescript/bin/tsc'),
@@ -144,6 +149,19 @@ function main(): void {
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 
+  // fast-check's own steps/s on 4t FIXED, measured now when the baseline runs, for the ratio.
+  let fcSteps = 137_000;
+  let fcWhere = "fast-check's ~137 k/s of baselines/README.md";
+  let fcTable: string | null = null;
+  if (withFastCheck) {
+    fcTable = fastCheckBench();
+    const m = fcTable ? /\| 4t-fixed \|(?:[^|]*\|){5}\s*(\d+)\s*\|/.exec(fcTable) : null;
+    if (m) {
+      fcSteps = Number(m[1]);
+      fcWhere = `fast-check's ${fcSteps.toLocaleString('en-US')} steps/s on 4t-fixed, measured in this run`;
+    }
+  }
+
   // Throughput: random walk on 4t FIXED, in process, after a warm-up.
   const prog = notifierRace(true, 3, 3);
   explore(prog, { strategy: makeStrategy('random', { seed: 9 }), maxRuns: 2000 });
@@ -151,7 +169,7 @@ function main(): void {
   const stepsPerS = (v.steps / v.ms) * 1000;
   console.log(
     `\nscheduled steps/s (random, 4t FIXED, 3 s): ${Math.round(stepsPerS).toLocaleString('en-US')} ` +
-      `(${(stepsPerS / 137_000).toFixed(0)}x fast-check's ~137 k/s of baselines/README.md)`,
+      `(${(stepsPerS / fcSteps).toFixed(1)}x ${fcWhere})`,
   );
 
   // DPOR runs against Mazurkiewicz traces (dfs runs deduplicated), where dfs finishes.
@@ -162,6 +180,19 @@ function main(): void {
     console.log(
       `2t ${fixed ? 'FIXED' : 'BUGGY'} (all runs, not stopping at violations): dfs ${dfs.runs} runs = ${dfs.traces} traces; ` +
         `dpor ${dpor.runs} runs (${(dpor.runs / dfs.traces).toFixed(2)} per trace)`,
+    );
+  }
+
+  // Workers: 3t FIXED split into prefixes (dist/, so the workers load worker.js).
+  const { exploreParallel } = (await import(join(ROOT, 'dist/index.js'))) as typeof import('../src/index.js');
+  for (const workers of [1, 2]) {
+    const t0 = performance.now();
+    const w = await exploreParallel(
+      { module: join(ROOT, 'dist/scenarios/demos.js'), export: 'notifierRace', args: [true, 2, 2] },
+      { strategy: 'dpor', workers },
+    );
+    console.log(
+      `3t FIXED dpor on ${workers} worker(s): ${w.kind}, ${w.runs.toLocaleString('en-US')} runs, ${fmtMs(performance.now() - t0)}`,
     );
   }
 
@@ -192,8 +223,8 @@ function main(): void {
     console.log(
       '\nfast-check scheduler model (shared/baselines/fast-check, npm ci in a scratch dir, --quick):',
     );
-    console.log(fastCheckBench() ?? 'baselines not found');
+    console.log(fcTable ?? 'baselines not found');
   }
 }
 
-main();
+await main();

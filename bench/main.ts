@@ -1,10 +1,14 @@
-/** `npm run bench -- <name>`: dispatches to a benchmark. */
+/** `npm run bench -- <name>`: dispatches to a benchmark; no name runs the runtime's. */
 const which = process.argv[2];
 switch (which) {
+  case undefined:
+  case 'runtime':
+    await import('./runtime.js');
+    break;
   case 'explorer':
     await import('./explorer.js');
     break;
   default:
-    console.error(`mmulab bench: unknown benchmark '${which ?? ''}' (valid: explorer)`);
+    console.error(`mmulab bench: unknown benchmark '${which ?? ''}' (valid: runtime, explorer)`);
     process.exit(2);
 }

@@ -14,7 +14,8 @@ export type MmulabErrorCode =
   | 'MMULAB_BAD_PROGRAM'
   | 'MMULAB_BAD_SCRIPT'
   | 'MMULAB_BAD_FILE'
-  | 'MMULAB_BAD_DRIVER';
+  | 'MMULAB_BAD_DRIVER'
+  | 'MMULAB_BAD_SHARDS';
 
 export class MmulabError extends Error {
   override readonly name = 'MmulabError';

@@ -4,6 +4,7 @@ import { registerCatalogue, runCatalogueJob } from './commands/catalogue.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExplore } from './commands/explore.js';
 import { registerList } from './commands/list.js';
+import { registerMerge } from './commands/merge.js';
 import { registerReplay } from './commands/replay.js';
 import { EXIT_BAD_INPUT, type Io, processIo } from './exit.js';
 import { withExamples } from './help.js';
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerList(program, io, setExit);
   registerExplore(program, io, setExit);
   registerReplay(program, io, setExit);
+  registerMerge(program, io, setExit);
   program.action(() => setExit(runCatalogueJob(io, { reportDir: 'mmulab-report' })));
   try {
     await program.parseAsync(argv as string[]);

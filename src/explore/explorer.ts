@@ -3,6 +3,7 @@ import type { Program } from '../sim/program.js';
 import { type RunResult, Runtime } from '../sim/runtime.js';
 import { decodeTokenRuns, encodeToken } from '../sim/token.js';
 import type { SimObserver } from '../sim/trace.js';
+import { shrink } from './shrink.js';
 import { ReplayScheduler } from './strategies/replay.js';
 import type { Strategy } from './strategy.js';
 import type { Verdict } from './verdict.js';
@@ -19,6 +20,11 @@ export interface ExploreOptions {
   readonly onRun?: (run: number, result: RunResult) => void;
   /** Checked before each run; true stops the search as `interrupted`. */
   readonly shouldStop?: () => boolean;
+  /**
+   * Shrink a violation's schedule before returning it (fewer preemptions, then fewer steps;
+   * same violation name). On by default; `false` returns the schedule as found.
+   */
+  readonly shrink?: boolean;
 }
 
 export const DEFAULT_MAX_RUNS = 10_000;
@@ -55,10 +61,16 @@ export function explore(program: Program, opts: ExploreOptions): Verdict {
     strategy.runDone(result);
     opts.onRun?.(runs, result);
     if (result.violation) {
+      const token = encodeToken(result.choices);
+      const found = { kind: 'violation' as const, violation: result.violation, token };
+      if (opts.shrink === false) return { ...found, ...counts() };
+      const s = shrink(program, token, opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps });
+      if (!s) return { ...found, ...counts() };
       return {
         kind: 'violation',
-        violation: result.violation,
-        token: encodeToken(result.choices),
+        violation: s.violation,
+        token: s.token,
+        shrink: { original: s.original, steps: s.size.steps, preemptions: s.size.preemptions, runs: s.runs },
         ...counts(),
       };
     }

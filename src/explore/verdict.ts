@@ -12,13 +12,30 @@ interface Counts {
   readonly strategy: string;
 }
 
+/** How the shown counterexample was shrunk from the one the search hit first. */
+export interface ShrinkInfo {
+  /** The schedule as found: its token, steps and preemptions. */
+  readonly original: { readonly token: string; readonly steps: number; readonly preemptions: number };
+  /** The schedule shown (the verdict's token). */
+  readonly steps: number;
+  readonly preemptions: number;
+  /** Candidate runs the shrinker spent (not counted in `runs`). */
+  readonly runs: number;
+}
+
 /**
  * The honest result of a search (fast-check's RunDetails shape): a violation with its replay
  * token; `verified` only when an exhaustive strategy finished with nothing cutting it; else
  * `bounded`, naming the bound.
  */
 export type Verdict =
-  | (Counts & { readonly kind: 'violation'; readonly violation: Violation; readonly token: string })
+  | (Counts & {
+      readonly kind: 'violation';
+      readonly violation: Violation;
+      readonly token: string;
+      /** Present when the counterexample was shrunk (explore's `shrink`, on by default). */
+      readonly shrink?: ShrinkInfo;
+    })
   | (Counts & { readonly kind: 'verified' })
   | (Counts & { readonly kind: 'bounded'; readonly cut: Cut });
 

@@ -237,9 +237,11 @@ export class Runtime extends SimObject {
   private collectEnabled(): SimThread[] {
     const en = this.enabled;
     en.length = 0;
-    for (const t of this.live) {
+    const live = this.live;
+    for (let i = 0; i < live.length; i++) {
+      const t = live[i]!;
       const s = t.pending!;
-      if (s.obj.canRun(s, t)) en.push(t);
+      if (s.free || s.obj.canRun(s, t)) en.push(t);
     }
     return en;
   }
@@ -321,6 +323,7 @@ export class Runtime extends SimObject {
       );
       return;
     }
+    if (!next.checked) return;
     try {
       next.obj.onPending(next, t);
     } catch (e) {
@@ -361,7 +364,9 @@ export class Runtime extends SimObject {
   }
 
   private checkInvariants(t: SimThread | null): void {
-    for (const inv of this.invariants) {
+    const invs = this.invariants;
+    for (let i = 0; i < invs.length; i++) {
+      const inv = invs[i]!;
       let msg: string | null;
       try {
         msg = inv.check();

@@ -14,6 +14,13 @@ export type Access = 'read' | 'write' | 'rmw' | 'observe' | 'none';
  * the generator with the step's result. Code between two yields runs in the same atomic step.
  */
 export class Step {
+  /**
+   * The object never blocks this step (its class keeps SimObject's canRun): the scheduler's
+   * enabled check skips the call. Computed once per step, off the hot path.
+   */
+  readonly free: boolean;
+  /** The object's class has an onPending check to make. */
+  readonly checked: boolean;
   constructor(
     /** The shared object the step touches. */
     readonly obj: SimObject,
@@ -23,7 +30,10 @@ export class Step {
     /** True for steps that may sleep in the kernel (mutex_lock, down_read, wait_event, ...). */
     readonly sleeps: boolean = false,
     readonly arg: unknown = undefined,
-  ) {}
+  ) {
+    this.free = obj.canRun === SimObject.prototype.canRun;
+    this.checked = obj.onPending !== SimObject.prototype.onPending;
+  }
 
   /**
    * Other objects the step reads or writes besides `obj` (a whole critical section taken as
@@ -68,6 +78,18 @@ export abstract class SimObject {
    * checks the kernel makes on entry (lockdep's recursion check). Throws a violation.
    */
   onPending(_step: Step, _t: SimThread): void {}
+
+  /**
+   * Whether a successful `done` (already taken by one thread) and `pending` (another thread's
+   * next step on this object) can both be enabled in one state. False only for pairs that
+   * never can: a lock release and an acquire it would enable (while the releaser holds the
+   * lock, the acquire is blocked). DPOR does not try to reverse such a pair (Flanagan and
+   * Godefroid's "may be co-enabled" condition); it looks further back, at the acquire that
+   * took the lock.
+   */
+  coEnabled(_done: Step, _pending: Step): boolean {
+    return true;
+  }
 
   /** For deadlock reports: what a thread blocked on `step` waits for. */
   waitsFor(step: Step): string {

@@ -14,13 +14,13 @@ describe('examples/toy-tlb.ts (docs/driver-guide.md)', () => {
     expect(toyTlb.bugs).toHaveProperty('noRetryCheck');
   });
 
-  it('the correct driver is verified against munmap (dpor, 2,203 runs)', () => {
+  it('the correct driver is verified against munmap (dpor, 2,212 runs)', () => {
     const v = explore(buildScenario('munmap', {}, scenarios), {
       strategy: makeStrategy('dpor'),
       maxRuns: 100_000,
     });
     expect(v.kind).toBe('verified');
-    expect(v.runs).toBe(2203);
+    expect(v.runs).toBe(2212);
   });
 
   it('noRetryCheck: a translation installed inside MADV_DONTNEED’s bracket', () => {
@@ -29,7 +29,7 @@ describe('examples/toy-tlb.ts (docs/driver-guide.md)', () => {
       maxRuns: 100_000,
     });
     expect(v.kind === 'violation' && v.violation.message).toBe(
-      "toy.tlb[0] maps page2 inside madvise_dontneed's MMU_NOTIFY_CLEAR [0, 1) after toy-tlb's invalidate_range_start returned",
+      "toy.tlb[0] maps page1 inside madvise_dontneed's MMU_NOTIFY_CLEAR [0, 1) after toy-tlb's invalidate_range_start returned",
     );
   });
 

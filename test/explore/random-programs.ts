@@ -3,6 +3,7 @@ import { choose, RETRY, retryLoop } from '../../src/sim/api.js';
 import { Word } from '../../src/sim/cell.js';
 import type { Program } from '../../src/sim/program.js';
 import type { Sim } from '../../src/sim/step.js';
+import { Mutex, mutexLock, mutexUnlock } from '../../src/sim/sync/mutex.js';
 import { SpinLock, spinLock, spinUnlock } from '../../src/sim/sync/spinlock.js';
 
 /** One operation of a generated thread. */
@@ -50,7 +51,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-/** Small programs: 2-4 threads of 1-3 operations over 3 cells and 2 spinlocks. */
+/** Small programs: 2-4 threads of 1-3 operations over 3 cells, a spinlock and a mutex. */
 export const genProgram: fc.Arbitrary<GenProgram> = fc.record({
   cells: fc.constant(CELLS),
   locks: fc.constant(LOCKS),
@@ -74,7 +75,11 @@ export function build(g: GenProgram): { program: Program; finalState: () => stri
     name: 'generated',
     setup(rt) {
       cells = Array.from({ length: g.cells }, (_, i) => new Word(`c${i}`, 0));
-      const locks = Array.from({ length: g.locks }, (_, i) => new SpinLock(`l${i}`));
+      // Lock 0 is a spinlock, the others mutexes: both declare which release/acquire pairs are
+      // never co-enabled, and dpor relies on it.
+      const locks = Array.from({ length: g.locks }, (_, i) =>
+        i === 0 ? new SpinLock(`l${i}`) : new Mutex(`l${i}`),
+      );
       locals = g.threads.map(() => 0);
       const cs = cells;
       const ls = locals;
@@ -101,11 +106,15 @@ export function build(g: GenProgram): { program: Program; finalState: () => stri
               });
               return;
             }
-            case 'locked':
-              yield* spinLock(locks[o.l]!);
+            case 'locked': {
+              const l = locks[o.l]!;
+              if (l instanceof SpinLock) yield* spinLock(l);
+              else yield* mutexLock(l);
               for (const b of o.body) yield* exec(b);
-              yield* spinUnlock(locks[o.l]!);
+              if (l instanceof SpinLock) yield* spinUnlock(l);
+              else yield* mutexUnlock(l);
               return;
+            }
           }
         }
         rt.spawn(`t${ti}`, function* () {

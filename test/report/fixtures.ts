@@ -93,7 +93,7 @@ export function longRun(threads: number, rounds: number): Program {
 
 /** The first violating run of an exhaustive search: its token. */
 export function firstViolation(program: Program, maxRuns = 10_000): string {
-  const v = explore(program, { strategy: new DfsStrategy(), maxRuns });
+  const v = explore(program, { strategy: new DfsStrategy(), maxRuns, shrink: false });
   if (v.kind !== 'violation') throw new Error(`${program.name}: expected a violation, got ${v.kind}`);
   return v.token;
 }

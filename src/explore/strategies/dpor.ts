@@ -1,5 +1,6 @@
 import type { RunResult, Runtime, Scheduler } from '../../sim/runtime.js';
-import type { SimObject } from '../../sim/step.js';
+import type { SimObject, Step } from '../../sim/step.js';
+import { WaitQueue } from '../../sim/sync/waitqueue.js';
 import type { SimThread } from '../../sim/thread.js';
 import {
   dependent,
@@ -29,6 +30,11 @@ interface Node {
   v: number;
   /** Preemptions in the run before this event. */
   preemptions: number;
+  /** Inside a forced prefix (a shard's unit): no alternatives explored here. */
+  fixedTid: boolean;
+  fixedValue: boolean;
+  /** The event's vector clock, kept for the runs that replay it. */
+  clock: Clock | null;
 }
 
 type Clock = number[];
@@ -38,6 +44,8 @@ interface ObjClock {
   w: Clock | null;
   /** Join of the reads since that write. */
   r: Clock | null;
+  /** `r` is this entry's own array (joined in place), not a read event's clock. */
+  rOwned: boolean;
 }
 
 /**
@@ -77,16 +85,32 @@ export class DporStrategy implements Strategy {
   private rt: Runtime | null = null;
   private vis: Visibility = 'all';
   private evTid: number[] = [];
+  private evStep: Step[] = [];
   private evFp: Footprint[] = [];
   private evClock: Clock[] = [];
   private threadClock: Clock[] = [];
   private objClock = new Map<SimObject, ObjClock>();
   private knownThreads = 0;
   private childSleep: number[] = [];
+  private fpCache: (Footprint | undefined)[] = [];
   private blocked = false;
   private pickedNew = -1;
 
-  constructor(readonly preemptionBound: number | null = null) {}
+  /** Choices (token form) consumed so far in this run, for the forced prefix. */
+  private choiceK = 0;
+
+  /**
+   * `prefix` forces the run's first choices (thread ids at choice points, `choose` values, as
+   * in a token): the search then covers only the schedules that start with it. No backtrack
+   * point is added inside the prefix; the prefix's nodes get the sleep sets they would have
+   * in one search that took the prefixes in lexicographic order, so the union of the
+   * searches over every prefix of some length covers every schedule, and equivalent prefixes
+   * are not searched twice (src/explore/shard.ts splits a search this way).
+   */
+  constructor(
+    readonly preemptionBound: number | null = null,
+    private readonly prefix: readonly number[] = [],
+  ) {}
 
   cut(): Cut | null {
     return this.droppedByBound ? 'preemptions' : null;
@@ -99,14 +123,17 @@ export class DporStrategy implements Strategy {
     this.pos = 0;
     this.rt = null;
     this.evTid = [];
+    this.evStep = [];
     this.evFp = [];
     this.evClock = [];
     this.threadClock = [];
     this.objClock = new Map();
     this.knownThreads = 0;
     this.childSleep = [];
+    this.fpCache = [];
     this.blocked = false;
     this.pickedNew = -1;
+    this.choiceK = 0;
     return {
       pickThread: (enabled) => this.pickThread(enabled),
       pickValue: (n) => this.pickValue(n),
@@ -117,9 +144,42 @@ export class DporStrategy implements Strategy {
   private pickThread(enabled: readonly SimThread[]): number {
     const i = this.pos;
     const node = this.stack[i];
+    const forced = this.choiceK < this.prefix.length ? this.prefix[this.choiceK]! : -1;
+    this.choiceK++;
     if (node && i < this.replayLen) {
       const k = enabled.findIndex((t) => t.id === node.tid);
       if (k < 0) nondeterministic(i, `thread ${node.tid} is not enabled`);
+      return k;
+    }
+    if (forced >= 0) {
+      const k = enabled.findIndex((t) => t.id === forced);
+      if (k < 0) nondeterministic(i, `the prefix runs thread ${forced}, which is not enabled`);
+      // The other prefixes take the lower ids here first (splitUnits' order): as in one
+      // search, they are done, and the sleep set carries them on. A prefix that runs a
+      // sleeping thread repeats another one: it ends at once.
+      if (this.childSleep.includes(forced)) {
+        this.blocked = true;
+        return k;
+      }
+      const ids = enabled.map((t) => t.id);
+      this.stack.push({
+        tid: forced,
+        enabled: ids,
+        backtrack: [forced],
+        done: [...ids.filter((x) => x < forced), forced],
+        sleep: [...this.childSleep],
+        n: 0,
+        v: 0,
+        preemptions: this.preemptionsBefore(
+          i,
+          forced,
+          enabled.map((t) => t.id),
+        ),
+        fixedTid: true,
+        fixedValue: false,
+        clock: null,
+      });
+      this.pickedNew = i;
       return k;
     }
     // A new node: the previous thread if it may run (no preemption), else the first awake one.
@@ -146,6 +206,9 @@ export class DporStrategy implements Strategy {
       n: 0,
       v: 0,
       preemptions,
+      fixedTid: false,
+      fixedValue: false,
+      clock: null,
     });
     this.pickedNew = i;
     return k;
@@ -154,11 +217,19 @@ export class DporStrategy implements Strategy {
   private pickValue(n: number): number {
     const node = this.stack[this.pos - 1];
     if (!node) throw new Error('[mmulab internal bug] dpor: choose() outside an event');
+    const forced = this.choiceK < this.prefix.length ? this.prefix[this.choiceK]! : -1;
+    this.choiceK++;
     if (this.pos - 1 < this.replayLen && node.n !== 0) {
       if (node.n !== n) nondeterministic(this.pos - 1, `choose(${n}) where choose(${node.n}) was`);
       return node.v;
     }
     node.n = n;
+    if (forced >= 0) {
+      if (forced >= n) nondeterministic(this.pos - 1, `the prefix takes ${forced} for choose(${n})`);
+      node.v = forced;
+      node.fixedValue = true;
+      return forced;
+    }
     node.v = 0;
     return 0;
   }
@@ -189,14 +260,29 @@ export class DporStrategy implements Strategy {
         n: 0,
         v: 0,
         preemptions: this.preemptionsBefore(i, t.id, [t.id]),
+        fixedTid: this.choiceK < this.prefix.length,
+        fixedValue: false,
+        clock: null,
       };
       this.stack.push(node);
     }
     if (!node || node.tid !== t.id) nondeterministic(i, `thread ${t.id} runs where thread ${node?.tid} did`);
-    const fp = footprint(t, t.pending!, this.vis);
+    // A replayed event before the divergence point is the event its first run took, with the
+    // same clock; its footprint names this run's objects, so that one is taken anew.
+    const fp = this.pendingFootprint(t);
+    let c: Clock;
+    if (i < this.replayLen - 1 && node.clock !== null) {
+      c = node.clock;
+    } else {
+      c = this.clockOf(t.id, fp);
+      node.clock = c;
+    }
+    this.applyClock(t.id, fp, c);
+    this.fpCache[t.id] = undefined;
     this.evTid.push(t.id);
+    this.evStep.push(t.pending!);
     this.evFp.push(fp);
-    this.evClock.push(this.clockOf(t.id, fp));
+    this.evClock.push(c);
     // Sleep set of the next node: only needed past the replayed prefix.
     if (i >= this.replayLen - 1) {
       const cands = [...node.sleep, ...node.done.filter((d) => d !== t.id)];
@@ -205,7 +291,7 @@ export class DporStrategy implements Strategy {
         if (next.includes(r)) continue;
         const rt2 = rt.threads[r];
         if (!rt2 || rt2.done || !rt2.pending) continue;
-        if (!dependent(footprint(rt2, rt2.pending, this.vis), fp)) next.push(r);
+        if (!dependent(this.pendingFootprint(rt2), fp)) next.push(r);
       }
       this.childSleep = next;
     }
@@ -223,21 +309,29 @@ export class DporStrategy implements Strategy {
       this.evFp[i] = fp;
       // The exit is part of the event: later readers of the thread (join) are ordered after it.
       for (let k = 0; k < fp.objs.length; k++) {
-        if (fp.writes[k]) this.objClock.set(fp.objs[k]!, { w: this.evClock[i]!, r: null });
+        if (fp.writes[k]) this.objClock.set(fp.objs[k]!, { w: this.evClock[i]!, r: null, rOwned: false });
       }
     }
-    this.noteNewThreads(this.evClock[i]!);
+    // A replayed event before the divergence point met the same pending steps in the run
+    // that first took it, and that run added the same backtrack points: only its clock and
+    // footprint are needed, for races with the events to come.
+    if (i < this.replayLen - 1) {
+      this.noteNewThreads(this.evClock[i]!, false);
+      return;
+    }
+    this.noteNewThreads(this.evClock[i]!, true);
     const fp = this.evFp[i]!;
     for (const p of rt.threads) {
       if (p.done || !p.pending || p.id === tid) continue;
-      if (dependent(fp, footprint(p, p.pending, this.vis))) this.addBacktrack(i, p.id);
+      if (!coEnabled(this.evStep[i]!, p.pending)) continue;
+      if (dependent(fp, this.pendingFootprint(p))) this.addBacktrack(i, p.id);
     }
     if (!t.done && t.pending) this.raceBack(t, i);
   }
 
   /** FG05 for a step that just became pending: its last racing event before `upTo`. */
   private raceBack(p: SimThread, upTo: number): void {
-    const fp = footprint(p, p.pending!, this.vis);
+    const fp = this.pendingFootprint(p);
     if (fp.objs.length === 0) return;
     const cp = this.threadClock[p.id] ?? [];
     for (let j = upTo; j >= 0; j--) {
@@ -245,19 +339,35 @@ export class DporStrategy implements Strategy {
       if (u === p.id) continue;
       if (!dependent(this.evFp[j]!, fp)) continue;
       if (this.evClock[j]![u]! <= (cp[u] ?? 0)) continue;
+      if (!coEnabled(this.evStep[j]!, p.pending!)) continue;
       this.addBacktrack(j, p.id);
       return;
     }
   }
 
-  private noteNewThreads(parent: Clock | null): void {
+  private noteNewThreads(parent: Clock | null, races = true): void {
     const rt = this.rt!;
     for (let k = this.knownThreads; k < rt.threads.length; k++) {
       this.threadClock[k] = parent ? [...parent] : [];
       const c = rt.threads[k]!;
-      if (parent && !c.done && c.pending) this.raceBack(c, this.pos - 1);
+      if (races && parent && !c.done && c.pending) this.raceBack(c, this.pos - 1);
     }
     this.knownThreads = rt.threads.length;
+  }
+
+  /**
+   * A thread's pending step's footprint, computed once while the step stays pending: only
+   * the thread's own steps change it (a retry's read set), except wake_up's, whose waiters
+   * other threads change, so that one is never kept.
+   */
+  private pendingFootprint(t: SimThread): Footprint {
+    let fp = this.fpCache[t.id];
+    if (fp === undefined) {
+      const step = t.pending!;
+      fp = footprint(t, step, this.vis);
+      if (!(step.obj instanceof WaitQueue && step === step.obj.wakeStep)) this.fpCache[t.id] = fp;
+    }
+    return fp;
   }
 
   private clockOf(tid: number, fp: Footprint): Clock {
@@ -269,22 +379,41 @@ export class DporStrategy implements Strategy {
       if (fp.writes[k] && oc.r) join(c, oc.r);
     }
     c[tid] = (c[tid] ?? 0) + 1;
+    return c;
+  }
+
+  /** Event clock `c` of thread `tid` with footprint `fp` becomes the objects' and the thread's. */
+  private applyClock(tid: number, fp: Footprint, c: Clock): void {
     for (let k = 0; k < fp.objs.length; k++) {
       const o = fp.objs[k]!;
       if (fp.writes[k]) {
-        this.objClock.set(o, { w: c, r: null });
+        const oc = this.objClock.get(o);
+        if (oc) {
+          oc.w = c;
+          oc.r = null;
+          oc.rOwned = false;
+        } else this.objClock.set(o, { w: c, r: null, rOwned: false });
       } else {
         const oc = this.objClock.get(o);
-        if (oc) oc.r = oc.r ? join([...oc.r], c) : [...c];
-        else this.objClock.set(o, { w: null, r: [...c] });
+        // A read-clock array belongs to its entry alone: joined in place.
+        // Copy on the second read since the write: most objects are read once in between.
+        if (!oc) this.objClock.set(o, { w: null, r: c, rOwned: false });
+        else if (oc.r === null) {
+          oc.r = c;
+          oc.rOwned = false;
+        } else if (oc.rOwned) join(oc.r, c);
+        else {
+          oc.r = join([...oc.r], c);
+          oc.rOwned = true;
+        }
       }
     }
     this.threadClock[tid] = c;
-    return c;
   }
 
   private addBacktrack(j: number, p: number): void {
     const node = this.stack[j]!;
+    if (node.fixedTid) return;
     const add = node.enabled.includes(p) ? [p] : node.enabled;
     for (const q of add) {
       if (node.backtrack.includes(q)) continue;
@@ -326,11 +455,13 @@ export class DporStrategy implements Strategy {
     this.stack.length = Math.min(this.stack.length, this.pos);
     while (this.stack.length > 0) {
       const node = this.stack[this.stack.length - 1]!;
-      if (node.n > 0 && node.v + 1 < node.n) {
+      if (node.n > 0 && !node.fixedValue && node.v + 1 < node.n) {
         node.v++;
         return;
       }
-      const q = node.backtrack.find((x) => !node.done.includes(x) && !node.sleep.includes(x));
+      const q = node.fixedTid
+        ? undefined
+        : node.backtrack.find((x) => !node.done.includes(x) && !node.sleep.includes(x));
       if (q !== undefined) {
         node.preemptions = this.preemptionsBefore(this.stack.length - 1, q, node.enabled);
         node.tid = q;
@@ -343,6 +474,11 @@ export class DporStrategy implements Strategy {
     }
     this.finished = true;
   }
+}
+
+/** A taken step and another thread's pending one on the same object that can never both be enabled. */
+function coEnabled(done: Step, pending: Step): boolean {
+  return done.obj !== pending.obj || done.obj.coEnabled(done, pending);
 }
 
 function join(into: Clock, c: Clock): Clock {

@@ -29,8 +29,14 @@ export class PctStrategy implements Strategy {
     readonly depth: number,
     first = 0,
     private readonly stride = 1,
+    /**
+     * A fixed k (steps per run) instead of the longest run seen: a shard sees only some of
+     * the runs, so split searches fix k to give every run index the same schedule.
+     */
+    private readonly fixedSteps: number | null = null,
   ) {
     this.run = first;
+    if (fixedSteps !== null) this.k = fixedSteps;
   }
 
   /** Burckhardt et al.'s lower bound on one run finding a depth-d bug. */
@@ -97,6 +103,6 @@ export class PctStrategy implements Strategy {
   }
 
   runDone(result: RunResult): void {
-    if (result.steps > this.k) this.k = result.steps;
+    if (this.fixedSteps === null && result.steps > this.k) this.k = result.steps;
   }
 }

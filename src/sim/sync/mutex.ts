@@ -15,6 +15,10 @@ export class Mutex extends LockObject {
     return step !== this.lockStep || this.owner === null;
   }
 
+  override coEnabled(done: Step, pending: Step): boolean {
+    return !(done === this.unlockStep && pending === this.lockStep);
+  }
+
   override onPending(step: Step, t: SimThread): void {
     if (step !== this.unlockStep && this.owner === t) this.recursion(t, step.op);
   }

@@ -29,6 +29,13 @@ export class RwLock extends LockObject {
     return true;
   }
 
+  /** Held for write, every acquire waits; held for read, a write_lock does. */
+  override coEnabled(done: Step, pending: Step): boolean {
+    if (done === this.writeUnlockStep) return pending !== this.readLockStep && pending !== this.writeLockStep;
+    if (done === this.readUnlockStep) return pending !== this.writeLockStep;
+    return true;
+  }
+
   override onPending(step: Step, t: SimThread): void {
     if (step === this.writeLockStep && this.holds(t)) this.recursion(t, step.op);
     if (step === this.readLockStep && this.writer === t) this.recursion(t, step.op);

@@ -21,6 +21,12 @@ export class SpinLock extends LockObject {
     return step !== this.lockStep || this.holder === null;
   }
 
+  /** While spin_unlock is enabled its thread holds the lock: every acquiring step waits. */
+  override coEnabled(done: Step, pending: Step): boolean {
+    if (done !== this.unlockStep) return true;
+    return !(pending === this.lockStep || pending.op === SECTION || pending.op === LOCK_THEN);
+  }
+
   override onPending(step: Step, t: SimThread): void {
     if (step !== this.unlockStep && this.holder === t) this.recursion(t, step.op);
   }

@@ -1,0 +1,303 @@
+import { MmulabError } from '../errors.js';
+import type { Program } from '../sim/program.js';
+import { Runtime, type Scheduler } from '../sim/runtime.js';
+import type { SimThread } from '../sim/thread.js';
+import type { Violation } from '../sim/violation.js';
+import { explore } from './explorer.js';
+import { DporStrategy } from './strategies/dpor.js';
+import { makeStrategy, type StrategyOptions } from './strategies/index.js';
+import { PctStrategy } from './strategies/pct.js';
+import type { Cut, ShrinkInfo } from './verdict.js';
+
+/** Shard i of n (0-based i). */
+export interface ShardSpec {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Parses `--shard i/n` (0 <= i < n). */
+export function parseShard(text: string): ShardSpec {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!(m && count >= 1 && index < count && Number.isSafeInteger(count))) {
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      `--shard must be i/n with 0 <= i < n (shard 0/4 is the first of four), got '${text}'`,
+    );
+  }
+  return { index, count };
+}
+
+export interface ShardOptions extends StrategyOptions {
+  readonly strategy: string;
+  readonly shard: ShardSpec;
+  /** random/pct: run indices below this over all shards; dfs/dpor: runs of this shard at most. */
+  readonly maxRuns?: number;
+  readonly maxSteps?: number;
+  readonly timeLimitMs?: number;
+  readonly shrink?: boolean;
+  /** dpor: prefixes the search is split into (the same for every shard count; default 16). */
+  readonly units?: number;
+  /**
+   * Workers share the lowest violation key found so far: a shard stops once its next run
+   * (random, pct) or unit (dpor) has a higher key, since it can no longer win.
+   */
+  readonly stopAbove?: () => number;
+}
+
+/** A found violation and where it lies in the split search (lower `at` wins a merge). */
+export interface ShardViolation {
+  /** The global run index (random, pct) or unit index (dpor). */
+  readonly at: number;
+  /** dpor: runs in its unit up to and including the violating one. */
+  readonly runsInUnit: number;
+  readonly violation: Violation;
+  readonly token: string;
+  readonly shrink?: ShrinkInfo;
+}
+
+/** What one shard writes (`--shard i/n`, one JSON file) and what `merge` reads. */
+export interface ShardResult {
+  readonly format: 'mmulab-shard/1';
+  readonly program: string;
+  readonly strategy: string;
+  readonly exhaustive: boolean;
+  readonly shard: ShardSpec;
+  /** The options that shape the split: shards of one search must agree on them. */
+  readonly options: { readonly seed: number | null; readonly depth: number | null; readonly units: number };
+  /** complete: its whole share ran (no violation); cut: a bound stopped it; violation. */
+  readonly status: 'complete' | 'cut' | 'violation';
+  readonly cut: Cut | null;
+  readonly runs: number;
+  readonly steps: number;
+  readonly ms: number;
+  /** dpor: the units this shard finished or ended in, with their runs. */
+  readonly units: readonly { readonly index: number; readonly runs: number; readonly steps: number }[];
+  readonly violation: ShardViolation | null;
+}
+
+export const DEFAULT_UNITS = 16;
+const MAX_UNIT_DEPTH = 8;
+
+/**
+ * The prefixes a dpor search is split into: every choice sequence of the first d choice
+ * points (all enabled threads, all `choose` values; no reduction there), d the least depth
+ * giving at least `min` prefixes (at most 8), in lexicographic order. A run that ends before
+ * d choices is a prefix of its own. Each prefix is searched by dpor with that prefix forced;
+ * together they cover every schedule. Deterministic: the same list on every machine.
+ */
+export function splitUnits(program: Program, min: number, maxSteps?: number): number[][] {
+  let level: number[][] = [[]];
+  const leaves: number[][] = [];
+  for (let d = 0; d < MAX_UNIT_DEPTH && leaves.length + level.length < min; d++) {
+    const next: number[][] = [];
+    for (const p of level) {
+      const options = optionsAfter(program, p, maxSteps);
+      if (options === null) leaves.push(p);
+      else for (const o of options) next.push([...p, o]);
+    }
+    level = next;
+    if (level.length === 0) break;
+  }
+  return [...leaves, ...level].sort(lexicographic);
+}
+
+function lexicographic(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** The options of the choice after `prefix` (thread ids or values), or null if the run ends first. */
+function optionsAfter(program: Program, prefix: readonly number[], maxSteps?: number): number[] | null {
+  let k = 0;
+  let options: number[] | null = null;
+  const s: Scheduler = {
+    pickThread(enabled: readonly SimThread[]): number {
+      if (k < prefix.length) {
+        const id = prefix[k++];
+        return enabled.findIndex((t) => t.id === id);
+      }
+      options ??= enabled.map((t) => t.id);
+      return 0;
+    },
+    pickValue(n: number): number {
+      if (k < prefix.length) return prefix[k++]!;
+      options ??= Array.from({ length: n }, (_, i) => i);
+      return 0;
+    },
+    beforeStep: () => options === null,
+  };
+  const rt = new Runtime({ scheduler: s, ...(maxSteps === undefined ? {} : { maxSteps }) });
+  rt.setup((r) => program.setup(r));
+  rt.execute();
+  return options;
+}
+
+/**
+ * PCT's k for a split search: the steps of the run that always takes the lowest enabled
+ * thread (at least PCT's initial 64), the same in every shard.
+ */
+function calibrate(program: Program, maxSteps?: number): number {
+  const s: Scheduler = { pickThread: () => 0, pickValue: () => 0 };
+  const rt = new Runtime({ scheduler: s, ...(maxSteps === undefined ? {} : { maxSteps }) });
+  rt.setup((r) => program.setup(r));
+  return Math.max(64, rt.execute().steps);
+}
+
+/** Runs shard `opts.shard` of a search and returns its partial result. */
+export function runShard(program: Program, opts: ShardOptions): ShardResult {
+  if (opts.strategy === 'dpor' || opts.strategy === 'dfs') {
+    if (opts.strategy === 'dfs') {
+      throw new MmulabError('MMULAB_BAD_OPTION', 'dfs does not shard; use dpor (it splits the same search)');
+    }
+    return dporShard(program, opts);
+  }
+  return samplingShard(program, opts);
+}
+
+function base(program: Program, opts: ShardOptions, exhaustive: boolean, units: number) {
+  return {
+    format: 'mmulab-shard/1' as const,
+    program: program.name,
+    strategy: opts.strategy,
+    exhaustive,
+    shard: opts.shard,
+    options: {
+      seed: exhaustive ? null : (opts.seed ?? 1),
+      depth: opts.strategy === 'pct' ? (opts.depth ?? 3) : null,
+      units,
+    },
+  };
+}
+
+/** random / pct: run indices i, i+n, i+2n, ... of one seed, below maxRuns. */
+function samplingShard(program: Program, opts: ShardOptions): ShardResult {
+  const { index, count } = opts.shard;
+  const maxRuns = opts.maxRuns ?? 10_000;
+  const own = maxRuns > index ? Math.ceil((maxRuns - index) / count) : 0;
+  const strategy =
+    opts.strategy === 'pct'
+      ? new PctStrategy(opts.seed ?? 1, opts.depth ?? 3, index, count, calibrate(program, opts.maxSteps))
+      : makeStrategy(opts.strategy, { ...opts, shard: opts.shard });
+  let done = 0;
+  const stopAbove = opts.stopAbove;
+  const v =
+    own === 0
+      ? null
+      : explore(program, {
+          strategy,
+          maxRuns: own,
+          ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+          ...(opts.timeLimitMs === undefined ? {} : { timeLimitMs: opts.timeLimitMs }),
+          ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
+          onRun: (n) => {
+            done = n;
+          },
+          ...(stopAbove ? { shouldStop: () => index + done * count > stopAbove() } : {}),
+        });
+  const head = base(program, opts, false, 0);
+  if (v === null) {
+    return { ...head, status: 'complete', cut: null, runs: 0, steps: 0, ms: 0, units: [], violation: null };
+  }
+  const counts = { runs: v.runs, steps: v.steps, ms: v.ms, units: [] };
+  if (v.kind === 'violation') {
+    const at = index + (v.runs - 1) * count;
+    return {
+      ...head,
+      ...counts,
+      status: 'violation',
+      cut: null,
+      violation: {
+        at,
+        runsInUnit: 0,
+        violation: v.violation,
+        token: v.token,
+        ...(v.shrink ? { shrink: v.shrink } : {}),
+      },
+    };
+  }
+  // Its share ran to the end: `runs` (or `sampling`) is the whole search's bound, not this shard's.
+  const complete = v.kind === 'bounded' && (v.cut === 'runs' || v.cut === 'sampling') && v.runs === own;
+  return {
+    ...head,
+    ...counts,
+    status: complete ? 'complete' : 'cut',
+    cut: complete ? null : v.kind === 'bounded' ? v.cut : null,
+    violation: null,
+  };
+}
+
+/** dpor: the units u with u mod n = i, in order, each searched to the end. */
+function dporShard(program: Program, opts: ShardOptions): ShardResult {
+  const t0 = performance.now();
+  const unitCount = opts.units ?? DEFAULT_UNITS;
+  const prefixes = splitUnits(program, unitCount, opts.maxSteps);
+  const head = base(program, opts, true, unitCount);
+  const units: { index: number; runs: number; steps: number }[] = [];
+  let runs = 0;
+  let steps = 0;
+  const maxRuns = opts.maxRuns ?? Number.MAX_SAFE_INTEGER;
+  const deadline = opts.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : t0 + opts.timeLimitMs;
+  const preemptions = opts.preemptions ?? null;
+  let boundCut = false;
+  const ms = () => Math.round(performance.now() - t0);
+  for (let u = opts.shard.index; u < prefixes.length; u += opts.shard.count) {
+    if (opts.stopAbove && u > opts.stopAbove()) break;
+    const strategy = new DporStrategy(preemptions, prefixes[u]!);
+    const left = maxRuns - runs;
+    const time = deadline - performance.now();
+    const v =
+      left <= 0 || time <= 0
+        ? ({ kind: 'bounded', cut: left <= 0 ? 'runs' : 'time', runs: 0, steps: 0 } as const)
+        : explore(program, {
+            strategy,
+            maxRuns: left,
+            timeLimitMs: time,
+            ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+            ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
+          });
+    runs += v.runs;
+    steps += v.steps;
+    units.push({ index: u, runs: v.runs, steps: v.steps });
+    if (v.kind === 'violation') {
+      return {
+        ...head,
+        status: 'violation',
+        cut: null,
+        runs,
+        steps,
+        ms: ms(),
+        units,
+        violation: {
+          at: u,
+          runsInUnit: v.runs,
+          violation: v.violation,
+          token: v.token,
+          ...(v.shrink ? { shrink: v.shrink } : {}),
+        },
+      };
+    }
+    if (v.kind === 'bounded') {
+      if (v.cut === 'preemptions') {
+        boundCut = true;
+        continue;
+      }
+      return { ...head, status: 'cut', cut: v.cut, runs, steps, ms: ms(), units, violation: null };
+    }
+  }
+  if (opts.stopAbove && units.length < Math.ceil((prefixes.length - opts.shard.index) / opts.shard.count)) {
+    // Another worker's violation has a lower key: this share is not finished, and need not be.
+    return { ...head, status: 'cut', cut: 'interrupted', runs, steps, ms: ms(), units, violation: null };
+  }
+  return {
+    ...head,
+    status: boundCut ? 'cut' : 'complete',
+    cut: boundCut ? 'preemptions' : null,
+    runs,
+    steps,
+    ms: ms(),
+    units,
+    violation: null,
+  };
+}
