@@ -35,8 +35,10 @@ const O_CLOEXEC = 0o2000000n;
 /** UFFD_SHARED_FCNTL_FLAGS | UFFD_USER_MODE_ONLY: what new_userfaultfd() accepts. */
 const UFFD_FLAGS_ALLOWED = O_NONBLOCK | O_CLOEXEC | BigInt(UFFD_USER_MODE_ONLY);
 
-/** An open userfaultfd file. */
+/** An open userfaultfd file (`struct file`): released when its last reference goes (fput). */
 export class UffdFile {
+  /** File references: the fd, and the fd-table copies of forked children. */
+  refs = 1;
   constructor(readonly ctx: UffdCtx) {}
   get nonblock(): boolean {
     return (this.ctx.flags & O_NONBLOCK) !== 0n;
@@ -306,8 +308,9 @@ function mfillAtomicPte(
   if (kind === 'continue') {
     const inode = vma.inode!;
     const off = vma.pgoffOf(page);
-    // shmem_get_folio(SGP_NOALLOC): no page cache page, or past EOF: -EFAULT.
-    const folio = off < inode.size ? inode.cache.get(off) : undefined;
+    // shmem_get_folio(SGP_NOALLOC): -EINVAL past EOF; no page cache page: -EFAULT.
+    if (off >= inode.size) return 'EINVAL';
+    const folio = inode.cache.get(off);
     if (!folio) return 'EFAULT';
     if (!mm.pteNoneMostly(page)) return 'EEXIST';
     mm.pt.set(page, { kind: 'present', frame: folio, uffdWp: wp, cow: !vma.shared });
@@ -399,7 +402,7 @@ export function uffdioZeropage(ctx: UffdCtx, start: bigint, len: bigint, mode: b
 }
 
 export function uffdioContinue(ctx: UffdCtx, start: bigint, len: bigint, mode: bigint): RangeRet {
-  if (ctx.mmapChanging > 0) return unset('EAGAIN');
+  if (ctx.mmapChanging > 0) return written('EAGAIN');
   const bad = validateRange(start, len);
   if (bad) return unset(bad);
   const M = UFFDIO_CONTINUE_MODE;
@@ -530,6 +533,11 @@ export function uffdPoll(file: UffdFile): number {
   if (!file.ctx.initialized) return POLLERR;
   if (!file.nonblock) return POLLERR;
   return file.ctx.hasSomethingToRead() ? POLLIN : 0;
+}
+
+/** fput(): the last reference releases the ctx. */
+export function fput(file: UffdFile): void {
+  if (--file.refs === 0) uffdRelease(file.ctx);
 }
 
 /** userfaultfd_release(): no new faults can wait, every VMA of the ctx is cleared, every waiter woken. */

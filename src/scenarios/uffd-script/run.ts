@@ -22,6 +22,7 @@ import {
 import { accessByte } from '../../primary/userfaultfd/fault.js';
 import {
   devUserfaultfd,
+  fput,
   pageOf,
   peekUserPage,
   type SourceReader,
@@ -38,7 +39,6 @@ import {
   uffdioWriteprotect,
   uffdioZeropage,
   uffdPoll,
-  uffdRelease,
 } from '../../primary/userfaultfd/ioctl.js';
 import type { UffdTask } from '../../primary/userfaultfd/kernel.js';
 import { PAGE_SIZE, type Prot, ShmemInode, Vma } from '../../primary/userfaultfd/memory.js';
@@ -118,6 +118,8 @@ class ScriptRun {
   readonly k = this.proc.kernel;
   readonly wait = new MainWait();
   readonly handles = new Map<string, UffdFile | null>();
+  /** The process's fd table: every userfaultfd file open (a rebound name leaves its old fd open). */
+  readonly fdTable = new Set<UffdFile>();
   readonly mappings = new Map<string, Mapping>();
   readonly slots: SlotBase[] = [];
   readonly tasks = new Map<string, TaskRecord>();
@@ -180,6 +182,7 @@ class ScriptRun {
             : devUserfaultfd(this.proc, s.device.nr, BigInt.asIntN(32, s.flags) & 0xffffffffn),
         );
         this.handles.set(s.uffd, typeof r === 'string' ? null : r);
+        if (typeof r !== 'string') this.fdTable.add(r);
         return { ...head, op: 'uffd', ...sys(r) };
       }
       case 'api': {
@@ -262,7 +265,11 @@ class ScriptRun {
       case 'close': {
         const f = this.file(s.uffd);
         if (!f) return { ...head, op: 'close', ret: -1, errno: 'EBADF' };
-        yield* k.atomic('userfaultfd_release', () => uffdRelease(f.ctx));
+        // The file is released only with its last reference: a forked child's fd table holds one.
+        yield* k.atomic('close', () => {
+          this.fdTable.delete(f);
+          fput(f);
+        });
         this.handles.set(s.uffd, null);
         return { ...head, op: 'close', ret: 0 };
       }
@@ -384,6 +391,7 @@ class ScriptRun {
   }
 
   msgResult(m: UffdMsg & { file?: UffdFile }, bind: { name: string | null; bound: boolean }): UffdMsgResult {
+    if (m.file) this.fdTable.add(m.file);
     switch (m.event) {
       case 'PAGEFAULT':
         return {
@@ -481,6 +489,9 @@ class ScriptRun {
   *fork(s: Extract<ScriptStep, { op: 'fork' }>, task: UffdTask): Sim<ThreadResults['fork']> {
     const k = this.k;
     const childName = `${task.name}.child`;
+    // copy_files() comes before copy_mm(): the child holds a reference to every open uffd.
+    const inherited = [...this.fdTable];
+    for (const f of inherited) f.refs++;
     const childMm = yield* sysFork(k, task, childName);
     const child = this.newTask(childName, childMm);
     const state: { done: boolean; out: AccessResult | { result: 'done' } | null } = {
@@ -498,7 +509,10 @@ class ScriptRun {
         } else {
           state.out = { result: 'done' };
         }
-        yield* k.atomic('exit_mmap', () => exitMm(childMm));
+        yield* k.atomic('do_exit', () => {
+          exitMm(childMm);
+          for (const f of inherited) fput(f);
+        });
         state.done = true;
       }.bind(this),
       { daemon: true },
