@@ -4,6 +4,7 @@ import { registerDemo, runDemos } from './commands/demo.js';
 import { registerExplore } from './commands/explore.js';
 import { registerList } from './commands/list.js';
 import { registerReplay } from './commands/replay.js';
+import { registerUffd } from './commands/uffd.js';
 import { EXIT_BAD_INPUT, type Io, processIo } from './exit.js';
 import { withExamples } from './help.js';
 
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerList(program, io, setExit);
   registerExplore(program, io, setExit);
   registerReplay(program, io, setExit);
+  registerUffd(program, io, setExit);
   program.action(() => setExit(runDemos(io)));
   try {
     await program.parseAsync(argv as string[]);
