@@ -2,10 +2,17 @@ import { MmulabError } from '../errors.js';
 import { designs } from '../notifier/designs.js';
 import type { Program } from '../sim/program.js';
 import { kvmDontneed, kvmForkCow, kvmMunmap, kvmReclaimAging } from './kvm.js';
+import { kvmPostcopy } from './kvm-postcopy.js';
 import type { Scenario } from './scenario.js';
 
 /** Every named scenario, in the order `mmulab list` shows them. */
-export const catalogue: readonly Scenario[] = [kvmMunmap, kvmDontneed, kvmForkCow, kvmReclaimAging];
+export const catalogue: readonly Scenario[] = [
+  kvmMunmap,
+  kvmDontneed,
+  kvmForkCow,
+  kvmReclaimAging,
+  kvmPostcopy,
+];
 
 export function findScenario(name: string): Scenario {
   const s = catalogue.find((x) => x.name === name);
