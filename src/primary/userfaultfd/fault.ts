@@ -60,8 +60,9 @@ function tryAccess(task: UffdTask, addr: bigint, write: boolean, value: number, 
   if (pte?.kind === 'marker') {
     // handle_pte_marker(): poison first, then a uffd-wp marker (cleared when the VMA lost WP).
     if (pte.poison) return { kind: 'SIGBUS' };
+    // A marker stays until a page replaces it: a MISSING userfault leaves it (ZEROPAGE then sees EEXIST).
     wpMarker = vma.uffd.wp;
-    mm.pt.delete(page);
+    if (!wpMarker) mm.pt.delete(page);
     pte = undefined;
   }
   if (pte === undefined) {
