@@ -95,10 +95,11 @@ export interface ApiRet extends SysRet {
 }
 
 /**
- * userfaultfd_api(). `strict` (the live kernel, and before 6.0): an unknown feature bit fails
- * with EINVAL. `lenient` (6.0-rc1 commit 914eedcb9ba0, reverted in 6.3 by Peter Xu's
- * "userfaultfd: Revert the lenient api"): unknown bits are dropped and, as that commit had it, the
- * version is not checked either. Every failure zeroes the struct (err_out's memset).
+ * userfaultfd_api(), with both negotiation semantics of seed 004, chosen per context.
+ * `strict` (4.11-5.19 and 6.3+, the live kernel): api must be 0xaa and an unknown feature bit
+ * fails with EINVAL. `lenient` (6.0-6.2: 914eedcb9ba0 "userfaultfd: don't fail on unrecognized
+ * features", reverted by 2ff559f31a5d): the request is masked with the known set and, as that
+ * patch had it, the version is not checked. Every failure zeroes the struct (err_out's memset).
  */
 export function uffdioApi(proc: UffdProcess, ctx: UffdCtx, api: bigint, requested: bigint): ApiRet {
   const zeroed = (errno: ErrnoName): ApiRet => ({ ...fail(errno), api: 0n, features: 0n, ioctls: 0n });
