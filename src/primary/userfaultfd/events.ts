@@ -191,6 +191,23 @@ export function* sysMadvise(
         }
         break;
       }
+      case MADV.MADV_DONTFORK:
+      case MADV.MADV_DOFORK:
+      case MADV.MADV_WIPEONFORK:
+      case MADV.MADV_KEEPONFORK: {
+        // madvise_update_vma(): VM_DONTCOPY / VM_WIPEONFORK on the pieces of the range.
+        const r = yield* k.atomic('madvise_update_vma', (): SysRet | null => {
+          if (adv === MADV.MADV_WIPEONFORK && (vma.inode !== null || vma.shared)) return fail('EINVAL');
+          for (const piece of mm.isolate(vs, ve)) {
+            if (adv === MADV.MADV_DONTFORK) piece.dontCopy = true;
+            else if (adv === MADV.MADV_DOFORK) piece.dontCopy = false;
+            else piece.wipeOnFork = adv === MADV.MADV_WIPEONFORK;
+          }
+          return null;
+        });
+        if (r) return r;
+        break;
+      }
       default:
         break;
     }
@@ -341,6 +358,7 @@ export function* sysFork(k: KernelLock, task: UffdTask, childName: string): Sim<
   const child = yield* k.atomic('dup_mmap', () => {
     const c = new UffdMm(childName);
     for (const v of parent.vmas) {
+      if (v.dontCopy) continue;
       const nv = v.clone();
       const octx = v.uffd.ctx;
       if (!octx?.has('UFFD_FEATURE_EVENT_FORK')) {
@@ -357,7 +375,7 @@ export function* sysFork(k: KernelLock, task: UffdTask, childName: string): Sim<
         nv.uffd.ctx = nctx;
       }
       c.insert(nv);
-      if (v.shared && !nv.uffd.wp) continue;
+      if (v.wipeOnFork || (v.shared && !nv.uffd.wp)) continue;
       for (let p = v.start; p < v.end; p++) {
         const pte = parent.pt.get(p);
         if (!pte) continue;

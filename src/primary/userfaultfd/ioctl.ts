@@ -27,9 +27,10 @@ import {
 } from './uapi.js';
 
 const PS = BigInt(PAGE_SIZE);
-/** x86-64 TASK_SIZE_MAX (4-level paging) and the default vm.mmap_min_addr. */
+/** x86-64 TASK_SIZE_MAX (4-level paging). */
 export const TASK_SIZE = 0x7ffffffff000n;
-export const MMAP_MIN_ADDR = 0x10000n;
+/** vm.mmap_min_addr of the machine the fixtures were recorded on (CONFIG_DEFAULT_MMAP_MIN_ADDR 4096). */
+export const MMAP_MIN_ADDR = 0x1000n;
 const O_NONBLOCK = 0o4000n;
 const O_CLOEXEC = 0o2000000n;
 /** UFFD_SHARED_FCNTL_FLAGS | UFFD_USER_MODE_ONLY: what new_userfaultfd() accepts. */

@@ -84,6 +84,11 @@ export class Vma {
     public uffd: VmUffd = { ...NULL_VM_UFFD },
   ) {}
 
+  /** VM_DONTCOPY (MADV_DONTFORK): fork leaves the VMA out of the child. */
+  dontCopy = false;
+  /** VM_WIPEONFORK (MADV_WIPEONFORK): the child gets the VMA without its pages. */
+  wipeOnFork = false;
+
   /** vma_is_anonymous() */
   get isAnonymous(): boolean {
     return this.inode === null;

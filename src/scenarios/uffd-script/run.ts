@@ -364,7 +364,8 @@ class ScriptRun {
     } else if (s.backing.kind === 'memfd' || s.shared) {
       inode = new ShmemInode(pages);
     }
-    const base = this.claimSlot(s.mapping, s.backing.kind === 'anon' && !s.shared ? null : inode);
+    // Only a memfd can be aliased: MAP_SHARED|MAP_ANONYMOUS has no fd for the oracle to map again.
+    const base = this.claimSlot(s.mapping, s.backing.kind === 'anon' ? null : inode);
     if (err) return err;
     const prot = protOf(s.prot);
     const roFd = s.roFd && s.backing.kind !== 'anon';
