@@ -153,7 +153,7 @@ export function* sysMadvise(
           const again = mm.findVma(vs);
           if (!again) return fail('ENOMEM');
           if (adv === MADV.MADV_FREE) return again.isAnonymous ? null : fail('EINVAL');
-          mm.zapRange(vs, Math.min(ve, again.end));
+          zapForMadvise(mm, again, vs, Math.min(ve, again.end));
           return null;
         });
         if (r) return r;
@@ -213,6 +213,23 @@ export function* sysMadvise(
     }
   }
   return covered < e - s ? fail('ENOMEM') : OK;
+}
+
+/**
+ * zap_pte_range() for MADV_DONTNEED (no ZAP_FLAG_DROP_MARKER): anonymous memory loses everything;
+ * file memory keeps its markers, and a uffd-wp PTE of a WP-registered VMA leaves a uffd-wp marker
+ * (pte_install_uffd_wp_if_needed()).
+ */
+function zapForMadvise(mm: UffdMm, vma: Vma, s: number, e: number): void {
+  for (let p = s; p < e; p++) {
+    const pte = mm.pt.get(p);
+    if (!pte) continue;
+    if (vma.isAnonymous) mm.pt.delete(p);
+    else if (pte.kind === 'present') {
+      if (pte.uffdWp && vma.uffd.wp) mm.pt.set(p, { kind: 'marker', uffdWp: true, poison: false });
+      else mm.pt.delete(p);
+    }
+  }
 }
 
 interface UnmapCtx {

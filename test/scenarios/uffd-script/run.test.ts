@@ -21,7 +21,7 @@ function check(folder: string) {
  * The conformance ratchet: the last committed figures. The issue's bar is 100%, reached; a change
  * that makes one script differ fails here with that script's first difference.
  */
-const COMMITTED = { uffd: 130, 'uffd-extra': 65 } as const;
+const COMMITTED = { uffd: 130, 'uffd-extra': 75 } as const;
 
 describe('the .uffd runner against the live 6.18 kernel', () => {
   for (const [set, floor] of Object.entries(COMMITTED)) {
