@@ -6,6 +6,7 @@ import { registerExplore } from './commands/explore.js';
 import { registerList } from './commands/list.js';
 import { registerMerge } from './commands/merge.js';
 import { registerReplay } from './commands/replay.js';
+import { registerUffd } from './commands/uffd.js';
 import { EXIT_BAD_INPUT, type Io, processIo } from './exit.js';
 import { withExamples } from './help.js';
 
@@ -49,6 +50,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerExplore(program, io, setExit);
   registerReplay(program, io, setExit);
   registerMerge(program, io, setExit);
+  registerUffd(program, io, setExit);
   program.action(() => setExit(runCatalogueJob(io, { reportDir: 'mmulab-report' })));
   try {
     await program.parseAsync(argv as string[]);

@@ -2,11 +2,19 @@ import { MmulabError } from '../errors.js';
 import { designs } from '../notifier/designs.js';
 import type { Program } from '../sim/program.js';
 import { kvmDontneed, kvmForkCow, kvmMunmap, kvmReclaimAging } from './kvm.js';
+import { kvmPostcopy } from './kvm-postcopy.js';
 import { races } from './races/index.js';
 import type { Scenario } from './scenario.js';
 
 /** Every named scenario, in the order `mmulab list` shows them. */
-export const catalogue: readonly Scenario[] = [kvmMunmap, kvmDontneed, kvmForkCow, kvmReclaimAging, ...races];
+export const catalogue: readonly Scenario[] = [
+  kvmMunmap,
+  kvmDontneed,
+  kvmForkCow,
+  kvmReclaimAging,
+  kvmPostcopy,
+  ...races,
+];
 
 export function findScenario(name: string, from: readonly Scenario[] = catalogue): Scenario {
   const s = from.find((x) => x.name === name);

@@ -10,7 +10,7 @@ import { allocPage, copyUserHighpage, putPage } from '../page.js';
 import { mkPte, type Pte, pteWith } from '../pte.js';
 
 /** vm_fault_t, reduced: 0 or the error bits the modelled paths return. */
-export type VmFault = 0 | 'VM_FAULT_SIGSEGV' | 'VM_FAULT_OOM';
+export type VmFault = 0 | 'VM_FAULT_SIGSEGV' | 'VM_FAULT_OOM' | 'VM_FAULT_SIGBUS' | 'VM_FAULT_RETRY';
 
 function samePte(a: Pte, b: Pte): boolean {
   return a.present === b.present && a.pfn === b.pfn && a.write === b.write;
@@ -25,6 +25,8 @@ export function* handleMmFault(mm: Mm, addr: number, write: boolean): Sim<VmFaul
   const vma = mm.findVma(addr);
   if (!vma || (write && !vma.write)) return 'VM_FAULT_SIGSEGV';
   const orig = yield* mm.pte(addr).read();
+  // do_anonymous_page(): a registered missing page goes to userspace (handle_userfault drops mmap_lock).
+  if (!orig.present && vma.uffd?.missing) return yield* vma.uffd.handleUserfault(mm, addr, write);
   if (!orig.present) return yield* doAnonymousPage(mm, addr, write && vma.write);
   if (write && !orig.write) return yield* doWpPage(mm, addr, orig);
   return 0;

@@ -44,7 +44,13 @@ export function* getUserPagesLocked(mm: Mm, addr: number, write: boolean): Sim<n
       mm.ptlFootprint(addr, addr + 1),
     );
     if (pfn !== 0) return pfn;
-    if ((yield* handleMmFault(mm, addr, write)) !== 0) return 0;
+    const fault = yield* handleMmFault(mm, addr, write);
+    // VM_FAULT_RETRY: handle_userfault() dropped mmap_lock; take it again and redo the walk.
+    if (fault === 'VM_FAULT_RETRY') {
+      yield* downRead(mm.mmapLock);
+      continue;
+    }
+    if (fault !== 0) return 0;
   }
 }
 
