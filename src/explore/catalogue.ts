@@ -11,8 +11,13 @@ export interface CatalogueEntry {
   readonly design: string;
   /** The bug flag turned on, or null for the correct driver. */
   readonly bug: string | null;
-  /** What the search must reach: a bug flag is found, the fix and the safe flags verified. */
-  readonly expect: 'violation' | 'verified';
+  /**
+   * What the search must reach: a bug flag is found, the fix and the safe flags verified, or
+   * `bounded` for a scenario that declares a sampling search (Scenario.catalogueSearch).
+   */
+  readonly expect: 'violation' | 'verified' | 'bounded';
+  /** The strategy used and, for a sampling search, its run bound. */
+  readonly strategy: string;
   readonly verdict: Verdict;
   /** The verdict is the expected one. */
   readonly asExpected: boolean;
@@ -35,19 +40,22 @@ export interface CatalogueOptions {
  * exhaustive search. A bound that cuts a search shows as `bounded`, never as verified.
  */
 export function runCatalogue(scenarios: readonly Scenario[], opts: CatalogueOptions = {}): CatalogueEntry[] {
-  const plan: Array<{ s: Scenario; bug: string | null; expect: 'violation' | 'verified' }> = [];
+  const plan: Array<{ s: Scenario; bug: string | null; expect: CatalogueEntry['expect'] }> = [];
   for (const s of scenarios) {
+    const fixed = s.catalogueSearch ? 'bounded' : 'verified';
     for (const bug of Object.keys(s.bugs)) plan.push({ s, bug, expect: 'violation' });
-    plan.push({ s, bug: null, expect: 'verified' });
-    for (const bug of Object.keys(s.safeBugs)) plan.push({ s, bug, expect: 'verified' });
+    plan.push({ s, bug: null, expect: fixed });
+    for (const bug of Object.keys(s.safeBugs)) plan.push({ s, bug, expect: fixed });
   }
   const out: CatalogueEntry[] = [];
   plan.forEach(({ s, bug, expect }, i) => {
     const design = s.designs[0]!;
     const program = buildScenario(s.name, { design, bugs: bug ? [bug] : [] });
+    const sampled = s.catalogueSearch;
+    const strategy = sampled?.strategy ?? opts.strategy ?? 'dpor';
     const verdict = explore(program, {
-      strategy: makeStrategy(opts.strategy ?? 'dpor'),
-      maxRuns: opts.maxRuns ?? 1_000_000,
+      strategy: makeStrategy(strategy, { seed: 1 }),
+      maxRuns: sampled?.runs ?? opts.maxRuns ?? 1_000_000,
       ...(opts.timeLimitMs === undefined ? {} : { timeLimitMs: opts.timeLimitMs }),
     });
     const entry: CatalogueEntry = {
@@ -56,6 +64,7 @@ export function runCatalogue(scenarios: readonly Scenario[], opts: CatalogueOpti
       design,
       bug,
       expect,
+      strategy: sampled ? `${strategy}, ${sampled.runs.toLocaleString('en-US')} runs` : strategy,
       verdict,
       asExpected: verdict.kind === expect,
     };

@@ -71,6 +71,11 @@ export const kvmPostcopy: Scenario = {
   designs: ['classic'],
   bugs: postcopyBugs,
   safeBugs: {},
+  catalogueSearch: {
+    strategy: 'random',
+    runs: 20_000,
+    why: 'three threads with blocking uffd reads and a retrying fault path: dpor does not finish within 1,000,000 runs',
+  },
   threads: ['vcpu0', 'manager', 'balloon'],
   build(opts) {
     const bugs = new Set(opts.bugs as PostcopyBug[]);

@@ -20,6 +20,16 @@ export interface Scenario {
   readonly designs: readonly string[];
   readonly bugs: Readonly<Record<string, string>>;
   readonly safeBugs: Readonly<Record<string, string>>;
+  /**
+   * How the catalogue run (the main job) searches this scenario, when an exhaustive DPOR
+   * search cannot finish it in time: a sampling strategy with a run bound, and why. The
+   * correct driver's verdict is then `bounded`, and the table says so; never `verified`.
+   */
+  readonly catalogueSearch?: {
+    readonly strategy: 'random' | 'pct';
+    readonly runs: number;
+    readonly why: string;
+  };
   /** The threads of a run, in spawn order. */
   readonly threads: readonly string[];
   build(opts: ScenarioOptions): Program;

@@ -3,7 +3,7 @@ import { runOnce } from '../../src/explore/explorer.js';
 import { buildScenario, catalogue } from '../../src/scenarios/catalogue.js';
 import { setAccessAudit } from '../../src/sim/audit.js';
 import { Rng } from '../../src/sim/rng.js';
-import { currentRt } from '../../src/sim/runtime.js';
+import { currentRt, type Runtime } from '../../src/sim/runtime.js';
 import type { SimObject } from '../../src/sim/step.js';
 
 /**
@@ -15,7 +15,7 @@ import type { SimObject } from '../../src/sim/step.js';
 function audit(program: ReturnType<typeof buildScenario>, seeds: number): Map<string, string> {
   const offences = new Map<string, string>();
   setAccessAudit((obj: SimObject, write: boolean) => {
-    let rt;
+    let rt: Runtime;
     try {
       rt = currentRt();
     } catch {

@@ -6,7 +6,6 @@ import { RandomStrategy } from '../../src/explore/strategies/random.js';
 import { buildScenario, catalogue, findScenario } from '../../src/scenarios/catalogue.js';
 import { kvmBugs } from '../../src/secondary-mmu/kvm/bugs.js';
 
-
 const bugs = Object.keys(kvmBugs);
 
 /** The invariant dfs reports first, per scenario and bug: each names what the bug breaks. */

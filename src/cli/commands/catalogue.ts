@@ -42,7 +42,7 @@ export function runCatalogueJob(io: Io, opts: CatalogueCliOptions): number {
     let result: string;
     let href: string | null = null;
     if (v.kind === 'violation') {
-      result = `found: ${v.violation.name}`;
+      result = `found: ${v.violation.name}${e.strategy === 'dpor' ? '' : ` (${e.strategy.split(',')[0]})`}`;
       if (dir) {
         const bugs = e.bug ? [e.bug] : [];
         const file = `${e.scenario}--${e.bug ?? 'correct'}.html`;
@@ -56,7 +56,7 @@ export function runCatalogueJob(io: Io, opts: CatalogueCliOptions): number {
     } else if (v.kind === 'verified') {
       result = 'verified';
     } else {
-      result = `bounded (${v.cut})`;
+      result = e.expect === 'bounded' ? `no violation (bounded: ${e.strategy})` : `bounded (${v.cut})`;
     }
     return { e, variant, result: e.asExpected ? result : `${result} (EXPECTED ${e.expect})`, href };
   });
@@ -84,7 +84,7 @@ export function runCatalogueJob(io: Io, opts: CatalogueCliOptions): number {
     let last = '';
     io.out(
       table(
-        ['scenario', 'variant', 'result (dpor)', 'runs', 'reference'],
+        ['scenario', 'variant', 'result (dpor unless named)', 'runs', 'reference'],
         rows.map((r) => {
           const first = r.e.scenario !== last;
           last = r.e.scenario;
@@ -102,8 +102,12 @@ export function runCatalogueJob(io: Io, opts: CatalogueCliOptions): number {
     const bugs = entries.filter((e) => e.expect === 'violation').length;
     const verified = entries.filter((e) => e.expect === 'verified' && e.asExpected).length;
     const fixes = entries.filter((e) => e.expect === 'verified').length;
+    const sampled = entries.filter((e) => e.expect === 'bounded');
+    const sampledText = sampled.length
+      ? `, ${sampled.filter((e) => e.asExpected).length}/${sampled.length} bounded by sampling (${[...new Set(sampled.map((e) => e.scenario))].join(', ')}: not a proof)`
+      : '';
     io.out(
-      `\n${catalogue.length} scenarios: ${found}/${bugs} bugs found, ${verified}/${fixes} fixes verified, in ${seconds} s` +
+      `\n${catalogue.length} scenarios: ${found}/${bugs} bugs found, ${verified}/${fixes} fixes verified${sampledText}, in ${seconds} s` +
         (dir ? `; reports in ${dir}/index.html` : '') +
         '\n',
     );
