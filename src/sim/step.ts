@@ -107,16 +107,22 @@ export abstract class SimObject {
   }
 }
 
-/** Renders a model value for traces and messages. */
-export function fmt(v: unknown): string {
+/**
+ * Renders a model value for traces and messages: model objects by name, records and arrays
+ * to a small depth, cycles cut (a step result may point back into the model).
+ */
+export function fmt(v: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): string {
   if (v === null || v === undefined) return String(v);
   if (typeof v === 'string') return v;
-  if (typeof v === 'object') {
-    const parts: string[] = [];
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) parts.push(`${k}:${fmt(x)}`);
-    return `{${parts.join(' ')}}`;
-  }
-  return String(v);
+  if (typeof v !== 'object') return String(v);
+  if (v instanceof SimObject) return v.name;
+  if (seen.has(v) || depth >= 3) return '…';
+  seen.add(v);
+  if (Array.isArray(v)) return `[${v.map((x) => fmt(x, depth + 1, seen)).join(', ')}]`;
+  const parts: string[] = [];
+  for (const [k, x] of Object.entries(v as Record<string, unknown>))
+    parts.push(`${k}:${fmt(x, depth + 1, seen)}`);
+  return `{${parts.join(' ')}}`;
 }
 
 /** Shallow structural equality, for cell values that are small frozen records (a PTE). */

@@ -28,7 +28,7 @@ describe('mmulab list', () => {
     expect(t.out).toMatch(/^kvm-munmap +vcpu0, munmap +no-retry-check, seq-bump-at-start/m);
     const j = await run('list', '--json');
     const parsed = JSON.parse(j.out) as { name: string; bugs: { name: string }[] }[];
-    expect(parsed.map((s) => s.name).slice(0, 4)).toEqual([
+    expect(parsed.map((s) => s.name).slice(0, 5)).toEqual([
       'kvm-munmap',
       'kvm-dontneed',
       'kvm-fork-cow',

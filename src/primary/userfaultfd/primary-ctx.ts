@@ -151,6 +151,7 @@ export class PrimaryUffdCtx implements VmaUserfaultfd {
         ok
           ? `set_pte_at(${mm.name}.pte[${addr}], page${pfn}) data ${data}`
           : `${mm.name}.pte[${addr}] present: EEXIST`,
+      mm.ptlFootprint(addr, addr + 1),
     );
     if (!installed) yield* putPage(page);
     yield* upRead(mm.mmapLock);
