@@ -1,11 +1,18 @@
 import { MmulabError } from '../errors.js';
 import { designs } from '../notifier/designs.js';
 import type { Program } from '../sim/program.js';
+import { claimScenarios } from './claims/claims.js';
 import { kvmDontneed, kvmForkCow, kvmMunmap, kvmReclaimAging } from './kvm.js';
 import type { Scenario } from './scenario.js';
 
 /** Every named scenario, in the order `mmulab list` shows them. */
-export const catalogue: readonly Scenario[] = [kvmMunmap, kvmDontneed, kvmForkCow, kvmReclaimAging];
+export const catalogue: readonly Scenario[] = [
+  kvmMunmap,
+  kvmDontneed,
+  kvmForkCow,
+  kvmReclaimAging,
+  ...claimScenarios,
+];
 
 export function findScenario(name: string): Scenario {
   const s = catalogue.find((x) => x.name === name);
