@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { MmulabError } from '../errors.js';
+import { registerCompare } from './commands/compare.js';
 import { registerDemo, runDemos } from './commands/demo.js';
 import { registerExplore } from './commands/explore.js';
 import { registerList } from './commands/list.js';
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerList(program, io, setExit);
   registerExplore(program, io, setExit);
   registerReplay(program, io, setExit);
+  registerCompare(program, io, setExit);
   program.action(() => setExit(runDemos(io)));
   try {
     await program.parseAsync(argv as string[]);

@@ -4,6 +4,7 @@ import { makeStrategy } from '../explore/strategies/index.js';
 import type { Cut } from '../explore/verdict.js';
 import { designs as designRegistry } from '../notifier/designs.js';
 import { buildScenario, findScenario } from '../scenarios/catalogue.js';
+import { effectiveBugs } from '../scenarios/claims/claims.js';
 import { type Costs, measureCosts } from './costs.js';
 
 /** One row of the comparison: a scenario with its bug flags (a driver variant). */
@@ -96,12 +97,25 @@ export function compare(opts: CompareOptions = {}): CompareResult {
   checkCompareOptions(opts);
   const designs = opts.designs ?? defaultDesigns;
   const rows = opts.rows ?? defaultRows;
+  // Cells whose programs are the same (a flag that does nothing under a design) run once.
+  const done = new Map<string, Omit<CompareCell, 'design'>>();
   return {
     designs,
     rows: rows.map((row) => ({
       ...row,
       label: rowLabel(row),
       cells: designs.map((design) => {
+        const key = JSON.stringify([
+          row.scenario,
+          design,
+          [...effectiveBugs(row.scenario, design, row.bugs)].sort(),
+        ]);
+        const seen = done.get(key);
+        if (seen) {
+          const cell = { design, ...seen };
+          opts.onCell?.(row, cell);
+          return cell;
+        }
         const program = buildScenario(row.scenario, { design, bugs: row.bugs });
         const v = explore(program, {
           strategy: makeStrategy('dpor', {}),
@@ -121,6 +135,7 @@ export function compare(opts: CompareOptions = {}): CompareResult {
           },
           costs: measureCosts(program),
         };
+        done.set(key, { verdict: cell.verdict, costs: cell.costs });
         opts.onCell?.(row, cell);
         return cell;
       }),

@@ -53,15 +53,19 @@ export function watch(rt: Runtime, w: ClaimWorld, views: readonly SecondaryView[
 
 /**
  * Only the first half of coherence (no translation to a freed page), with the objects it
- * reads declared: a page's free flag changes only in its own put_page step or the
- * allocator's alloc step, and the device's entries only in steps of its TLB. Declared
- * reads let DPOR commute every other write; the undeclared checks (stale translation,
- * pairing) make all writes dependent, which a three-thread scenario cannot afford.
+ * reads declared, so DPOR may commute every other write (the undeclared checks, stale
+ * translation and pairing, make all writes dependent, which three threads cannot afford).
+ * A page's free flag changes in its own put_page step or the allocator's alloc step; the
+ * device's entries only in steps of its TLB. The PT lock and the PTE words are declared
+ * too: a PT-lock section writes PTEs inside a step on the lock, which gup-fast's step on the
+ * PTE word must not be taken to commute with.
  */
 export function watchFreedPages(rt: Runtime, w: ClaimWorld, dev: Device): void {
   rt.invariant('coherence', noTranslationToFreedPage(w.mm, [deviceView(dev)]), [
     ...w.mm.pages.frames,
     w.mm.pages,
+    w.mm.ptl,
+    ...w.mm.ptes,
     dev.tlb,
   ]);
 }
