@@ -9,7 +9,7 @@ describe('replay tokens', () => {
   it('any violation a random search finds replays to the same violation, step for step', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...catalogue.map((s) => s.name)),
+        fc.constantFrom(...catalogue.filter((s) => s.name.startsWith('kvm-')).map((s) => s.name)),
         fc.constantFrom(...Object.keys(kvmBugs)),
         fc.nat(1000),
         (name, bug, seed) => {
