@@ -4,7 +4,10 @@ switch (which) {
   case 'explorer':
     await import('./explorer.js');
     break;
+  case 'compare':
+    await import('./compare.js');
+    break;
   default:
-    console.error(`mmulab bench: unknown benchmark '${which ?? ''}' (valid: explorer)`);
+    console.error(`mmulab bench: unknown benchmark '${which ?? ''}' (valid: explorer, compare)`);
     process.exit(2);
 }

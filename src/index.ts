@@ -2,6 +2,18 @@
  * mmulab's public API. Named exports only: the runtime and its primitives (for driver
  * authors), the explorer and its verdicts.
  */
+
+export {
+  type CompareCell,
+  type CompareOptions,
+  type CompareResult,
+  type CompareRow,
+  type Costs,
+  compare,
+  defaultDesigns,
+  defaultRows,
+  measureCosts,
+} from './compare/index.js';
 export { MmulabError, type MmulabErrorCode } from './errors.js';
 export {
   type Cut,
