@@ -5,7 +5,7 @@ import type { SimEvent } from '../sim/trace.js';
 
 /** What one run of a workload cost, counted from its trace events. */
 export interface Costs {
-  /** Notifier calls the primary made (range_start, range_end, aging, release). */
+  /** Notifier calls the primary made (range_start, range_end, invalidate_page, aging, release). */
   readonly notifierOps: number;
   /** Subscriber callbacks those calls ran (a replayed walk calls some again). */
   readonly callbacks: number;
@@ -22,10 +22,10 @@ export interface Costs {
 
 /** A primary-side notifier call: the frame mm/ opens (src/primary/notify.ts). */
 const OP =
-  /^(?:invalidate_range_start|invalidate_range_end|clear_flush_young|clear_young|test_young)\(|^release$/;
+  /^(?:invalidate_range_start|invalidate_range_end|invalidate_page|clear_flush_young|clear_young|test_young)\(|^release$/;
 /** A subscriber callback: the frame a chain opens around it. */
 const CALLBACK =
-  /^[\w-]+\.(?:invalidate_range_start|invalidate_range_end|clear_flush_young|clear_young|test_young|release|invalidate|callback\(emm_\w+\))$/;
+  /^[\w-]+\.(?:invalidate_range_start|invalidate_range_end|invalidate_page|clear_flush_young|clear_young|test_young|release|invalidate|callback\(emm_\w+\))$/;
 /** Step texts of a secondary TLB flush (KVM's section texts name it; the device's step does). */
 const FLUSH = /kvm_flush_remote_tlbs|remote TLBs flushed|^flush_tlb_range\(/;
 

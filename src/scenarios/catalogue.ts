@@ -2,6 +2,7 @@ import { MmulabError } from '../errors.js';
 import { designs } from '../notifier/designs.js';
 import type { Program } from '../sim/program.js';
 import { claimScenarios } from './claims/claims.js';
+import { eraScenarios } from './claims/eras.js';
 import { kvmDontneed, kvmForkCow, kvmMunmap, kvmReclaimAging } from './kvm.js';
 import type { Scenario } from './scenario.js';
 
@@ -12,6 +13,7 @@ export const catalogue: readonly Scenario[] = [
   kvmForkCow,
   kvmReclaimAging,
   ...claimScenarios,
+  ...eraScenarios,
 ];
 
 export function findScenario(name: string): Scenario {

@@ -143,6 +143,26 @@ export class EmmChain implements MmuNotifierChain {
     return (yield* this.notify('emm_referenced', { start: addr, end: addr + 1 })) !== 0;
   }
 
+  /**
+   * EMM had no invalidate_page: its RFC bracketed single pages with an invalidate_start/end
+   * pair. In an era that calls invalidate_page, EMM gets that pair at the same place.
+   */
+  *invalidatePage(addr: number): Sim<void> {
+    const range = { start: addr, end: addr + 1 };
+    yield* this.notify('emm_invalidate_start', {
+      ...range,
+      event: 'MMU_NOTIFY_CLEAR',
+      blockable: true,
+      caller: 'invalidate_page',
+    });
+    yield* this.notify('emm_invalidate_end', {
+      ...range,
+      event: 'MMU_NOTIFY_CLEAR',
+      blockable: true,
+      caller: 'invalidate_page',
+    });
+  }
+
   /** emm_notifier_release(): pops and calls each notifier, assuming only the exiting task is left. */
   *release(): Sim<void> {
     for (const sub of yield* this.list.read()) {

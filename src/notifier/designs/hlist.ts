@@ -134,6 +134,14 @@ export abstract class HlistChain implements MmuNotifierChain {
     return young;
   }
 
+  /** __mmu_notifier_invalidate_page() (2.6.27 to 4.12): every subscriber that has one. */
+  *invalidatePage(addr: number): Sim<void> {
+    yield* this.walk(function* (sub) {
+      const inv = sub.ops.invalidatePage;
+      if (inv) yield* frame(`${sub.name}.invalidate_page`, inv.call(sub.ops, addr));
+    });
+  }
+
   /** mn_hlist_release(): every ->release, then the list is emptied. */
   *release(): Sim<void> {
     yield* this.walk(function* (sub) {

@@ -57,6 +57,11 @@ export interface DeviceOptions {
   readonly fastOnly?: boolean;
   /** The addresses the device mirrors: its interval subscription (default: the whole mm). */
   readonly mirrors?: { readonly start: number; readonly end: number };
+  /**
+   * Its invalidation takes a sleeping lock (XPMEM-like): fine where callbacks may sleep,
+   * a sleep-in-atomic where they run under a spinlock or rcu_read_lock.
+   */
+  readonly sleeps?: boolean;
 }
 
 export interface TlbEntry {
@@ -182,6 +187,7 @@ export class Device implements MmuNotifier {
       clearFlushYoung: (s, e) => this.age(s, e),
       clearYoung: (s, e) => this.age(s, e),
       release: () => this.release(),
+      invalidatePage: (addr) => this.invalidatePage(addr),
     };
   }
 
@@ -245,6 +251,8 @@ export class Device implements MmuNotifier {
     if (this.opts.sleepsInStart) {
       if (!range.blockable) return 'EAGAIN';
       yield* mightSleep(`mutex_lock(${this.name}.mutex)`);
+    } else if (this.opts.sleeps && range.blockable) {
+      yield* mightSleep(`mutex_lock(${this.name}.mutex)`);
     }
     this.begun = true;
     switch (this.opts.sync) {
@@ -280,6 +288,12 @@ export class Device implements MmuNotifier {
         yield* upWriteRecursive(this.rangeLock);
         break;
     }
+  }
+
+  /** invalidate_page (before 4.13): flush the one page, like GRU's E27 callback (no counter). */
+  *invalidatePage(addr: number): Sim<void> {
+    if (this.opts.sleeps) yield* mightSleep(`mutex_lock(${this.name}.mutex)`);
+    yield* this.flush(addr, addr + 1);
   }
 
   /** The interval callback: driver lock, set_seq, flush, unlock (dmirror_interval_invalidate). */

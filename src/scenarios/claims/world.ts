@@ -2,7 +2,7 @@ import { noTranslationToFreedPage, watchCoherence } from '../../check/index.js';
 import type { SecondaryView } from '../../check/view.js';
 import type { MmuNotifierChain } from '../../notifier/chain.js';
 import { designs, makeChain } from '../../notifier/designs.js';
-import { Mm } from '../../primary/mm.js';
+import { Mm, type MmEra } from '../../primary/mm.js';
 import { PageAllocator } from '../../primary/page.js';
 import type { Runtime } from '../../sim/runtime.js';
 import type { Sim } from '../../sim/step.js';
@@ -23,11 +23,12 @@ export interface ClaimWorld {
  * `size` anonymous private pages, each faulted in (PTE present, writable, not young), one
  * VMA over them, and the design's chain on the mm (published even with no subscriber yet).
  */
-export function claimWorld(opts: ScenarioOptions, size: number, gatherCapacity = 8): ClaimWorld {
+export function claimWorld(opts: ScenarioOptions, size: number, gatherCapacity = 8, era?: MmEra): ClaimWorld {
   const mm = new Mm('mm', new PageAllocator(size + 3), {
     size,
     vmas: [{ start: 0, end: size, write: true, private: true }],
     gatherCapacity,
+    ...(era ? { era } : {}),
   });
   const pfns = Array.from({ length: size }, (_, a) => mm.populate(a, INITIAL));
   const chain = makeChain(opts.design, mm);
@@ -79,6 +80,8 @@ export const allDesigns: readonly string[] = [
 /** A claim scenario: every design, the bug flags its variants turn on, two or three threads. */
 export function claimScenario(s: {
   readonly name: string;
+  /** Default: every design. */
+  readonly designs?: readonly string[];
   readonly description: string;
   readonly reference: string;
   readonly secondary: string;
@@ -95,7 +98,7 @@ export function claimScenario(s: {
     description: s.description,
     reference: s.reference,
     secondary: s.secondary,
-    designs: allDesigns,
+    designs: s.designs ?? allDesigns,
     bugs: s.bugs,
     safeBugs: {},
     threads: s.threads,
