@@ -24,13 +24,17 @@ export const defaultRows: readonly CompareRow[] = [
   { scenario: 'claim-put-page-before-flush', bugs: ['put-page-before-flush'] },
   { scenario: 'claim-put-page-before-flush', bugs: [] },
   { scenario: 'claim-failed-start', bugs: [] },
+  { scenario: 'era-reclaim-2.6.27', bugs: [] },
+  { scenario: 'era-reclaim-3.6', bugs: [] },
+  { scenario: 'era-reclaim-4.13', bugs: [] },
 ];
 
 /** The designs in history order: the columns. */
 export const defaultDesigns: readonly string[] = Object.keys(designRegistry);
 
 export interface CellVerdict {
-  readonly kind: 'violation' | 'verified' | 'bounded';
+  /** `n/a`: the scenario does not run under the design (an era older than the design). */
+  readonly kind: 'violation' | 'verified' | 'bounded' | 'n/a';
   readonly invariant: string | null;
   readonly message: string | null;
   readonly token: string | null;
@@ -42,7 +46,8 @@ export interface CellVerdict {
 export interface CompareCell {
   readonly design: string;
   readonly verdict: CellVerdict;
-  readonly costs: Costs;
+  /** Null for an `n/a` cell. */
+  readonly costs: Costs | null;
 }
 
 export interface CompareResult {
@@ -76,17 +81,7 @@ export function checkCompareOptions(opts: CompareOptions): void {
       );
     }
   }
-  for (const r of opts.rows ?? []) {
-    const s = findScenario(r.scenario);
-    for (const d of opts.designs ?? defaultDesigns) {
-      if (!s.designs.includes(d)) {
-        throw new MmulabError(
-          'MMULAB_UNKNOWN_DESIGN',
-          `scenario '${s.name}' does not run under design '${d}' (it runs under: ${s.designs.join(', ')})`,
-        );
-      }
-    }
-  }
+  for (const r of opts.rows ?? []) findScenario(r.scenario);
 }
 
 /**
@@ -115,6 +110,15 @@ export function compare(opts: CompareOptions = {}): CompareResult {
           const cell = { design, ...seen };
           opts.onCell?.(row, cell);
           return cell;
+        }
+        if (!findScenario(row.scenario).designs.includes(design)) {
+          const na: CompareCell = {
+            design,
+            verdict: { kind: 'n/a', invariant: null, message: null, token: null, cut: null, runs: 0, ms: 0 },
+            costs: null,
+          };
+          opts.onCell?.(row, na);
+          return na;
         }
         const program = buildScenario(row.scenario, { design, bugs: row.bugs });
         const v = explore(program, {

@@ -66,12 +66,14 @@ export function verdictCell(c: CompareCell): string {
   const v = c.verdict;
   if (v.kind === 'violation') return `VIOLATION ${v.invariant}`;
   if (v.kind === 'bounded') return `bounded (${v.cut})`;
+  if (v.kind === 'n/a') return 'n/a';
   return 'verified';
 }
 
 /** `callbacks/ops f<flushes> r<retries> l<mmuLock steps>`, `!` when the measured run itself broke. */
 export function costCell(c: CompareCell): string {
   const k = c.costs;
+  if (!k) return 'n/a';
   return `${k.callbacks}/${k.notifierOps} f${k.tlbFlushes} r${k.faultRetries} l${k.mmuLockSteps}${k.violated ? '!' : ''}`;
 }
 
@@ -86,7 +88,7 @@ export function renderCompare(r: CompareResult): string {
     ),
   );
   out.push(
-    '\nCosts of the serial run (callbacks/notifier calls, f = secondary TLB flushes, r = fault retries, l = steps under an mmuLock; ! = that run broke):\n',
+    '\nCosts of the serial run (callbacks/notifier calls, f = secondary TLB flushes, r = fault retries, l = steps under an mmuLock; ! = that run broke; n/a = the scenario predates the design):\n',
   );
   out.push(
     table(
