@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/exit.js';
 import { main } from '../../src/cli/main.js';
+import { catalogue } from '../../src/scenarios/catalogue.js';
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -106,7 +107,7 @@ describe('mmulab explore', () => {
   it.each([
     [
       ['explore', 'nope'],
-      "mmulab: unknown scenario 'nope' (valid: kvm-munmap, kvm-dontneed, kvm-fork-cow, kvm-reclaim-aging, claim-aging, claim-register-race, claim-end-without-start, claim-parallel-starts, claim-put-page-before-flush, claim-failed-start)\n",
+      `mmulab: unknown scenario 'nope' (valid: ${catalogue.map((s) => s.name).join(', ')})\n`,
     ],
     [
       ['explore', 'kvm-munmap', '--bug', 'foo'],

@@ -81,8 +81,9 @@ describe('KVM scenarios', () => {
   });
 
   it('unknown names are MmulabErrors naming the valid ones', () => {
+    // Other scenarios follow the KVM ones in the list.
     expect(() => findScenario('kvm')).toThrow(
-      "unknown scenario 'kvm' (valid: kvm-munmap, kvm-dontneed, kvm-fork-cow, kvm-reclaim-aging, claim-aging, claim-register-race, claim-end-without-start, claim-parallel-starts, claim-put-page-before-flush, claim-failed-start)",
+      /^unknown scenario 'kvm' \(valid: kvm-munmap, kvm-dontneed, kvm-fork-cow, kvm-reclaim-aging[,)]/,
     );
     expect(() => buildScenario('kvm-munmap', { bugs: ['x'] })).toThrow(
       "unknown bug 'x' for kvm-munmap (valid: no-retry-check, seq-bump-at-start, zap-outside-lock, put-page-before-flush)",
