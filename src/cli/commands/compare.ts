@@ -10,6 +10,7 @@ import {
 import { MmulabError } from '../../errors.js';
 import { findScenario } from '../../scenarios/catalogue.js';
 import { EXIT_OK, type Io } from '../exit.js';
+import { withExamples } from '../help.js';
 import { positiveInt } from '../parse.js';
 import { table } from '../table.js';
 import { replayCommand } from './explore.js';
@@ -144,19 +145,32 @@ export function runCompare(io: Io, opts: CompareCliOptions): number {
 }
 
 export function registerCompare(program: Command, io: Io, setExit: (code: number) => void): void {
-  program
-    .command('compare')
-    .description('run the same scenarios under each notifier design: verdicts and costs in one table')
-    .option('--designs <list>', `comma-separated designs (default: ${defaultDesigns.join(',')})`)
-    .option(
-      '--scenarios <list>',
-      'comma-separated scenarios, each optionally with +bug flags (default: the claims of seed 003)',
-    )
-    .option(
-      '--time-limit <ms>',
-      `search budget per cell in ms; a cut cell is bounded (default ${DEFAULT_CELL_TIME_MS})`,
-      positiveInt('--time-limit'),
-    )
-    .option('--json', 'print the table as JSON')
-    .action((opts: CompareCliOptions) => setExit(runCompare(io, opts)));
+  withExamples(
+    program
+      .command('compare')
+      .description('run the same scenarios under each notifier design: verdicts and costs in one table')
+      .option('--designs <list>', `comma-separated designs (default: ${defaultDesigns.join(',')})`)
+      .option(
+        '--scenarios <list>',
+        'comma-separated scenarios, each optionally with +bug flags (default: the claims of seed 003 and the era rows)',
+      )
+      .option(
+        '--time-limit <ms>',
+        `search budget per cell in ms; a cut cell is bounded (default ${DEFAULT_CELL_TIME_MS})`,
+        positiveInt('--time-limit'),
+      )
+      .option('--json', 'print the table as JSON')
+      .action((opts: CompareCliOptions) => setExit(runCompare(io, opts))),
+    [
+      ['mmulab compare', "every design against seed 003's claims (about 15 s on 2 cores)"],
+      [
+        'mmulab compare --designs classic,seqlock-register --scenarios claim-register-race',
+        'one claim, two designs',
+      ],
+      [
+        'mmulab compare --scenarios claim-end-without-start+assumes-pairing --json',
+        'one driver variant, as data',
+      ],
+    ],
+  );
 }
