@@ -8,7 +8,10 @@ switch (which) {
   case 'explorer':
     await import('./explorer.js');
     break;
+  case 'compare':
+    await import('./compare.js');
+    break;
   default:
-    console.error(`mmulab bench: unknown benchmark '${which ?? ''}' (valid: runtime, explorer)`);
+    console.error(`mmulab bench: unknown benchmark '${which ?? ''}' (valid: runtime, explorer, compare)`);
     process.exit(2);
 }

@@ -4,6 +4,17 @@
  */
 
 export { AgingOracle, type SecondaryView, type Translation, watchCoherence } from './check/index.js';
+export {
+  type CompareCell,
+  type CompareOptions,
+  type CompareResult,
+  type CompareRow,
+  type Costs,
+  compare,
+  defaultDesigns,
+  defaultRows,
+  measureCosts,
+} from './compare/index.js';
 export { MmulabError, type MmulabErrorCode } from './errors.js';
 export {
   type Cut,

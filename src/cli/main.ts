@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { MmulabError } from '../errors.js';
 import { registerCatalogue, runCatalogueJob } from './commands/catalogue.js';
+import { registerCompare } from './commands/compare.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExplore } from './commands/explore.js';
 import { registerList } from './commands/list.js';
@@ -51,6 +52,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerReplay(program, io, setExit);
   registerMerge(program, io, setExit);
   registerUffd(program, io, setExit);
+  registerCompare(program, io, setExit);
   program.action(() => setExit(runCatalogueJob(io, { reportDir: 'mmulab-report' })));
   try {
     await program.parseAsync(argv as string[]);

@@ -44,12 +44,12 @@ export function runCatalogue(scenarios: readonly Scenario[], opts: CatalogueOpti
   for (const s of scenarios) {
     const fixed = s.catalogueSearch ? 'bounded' : 'verified';
     for (const bug of Object.keys(s.bugs)) plan.push({ s, bug, expect: 'violation' });
-    plan.push({ s, bug: null, expect: fixed });
+    plan.push({ s, bug: null, expect: s.correctFails ? 'violation' : fixed });
     for (const bug of Object.keys(s.safeBugs)) plan.push({ s, bug, expect: fixed });
   }
   const out: CatalogueEntry[] = [];
   plan.forEach(({ s, bug, expect }, i) => {
-    const design = s.designs[0]!;
+    const design = s.catalogueDesign ?? s.designs[0]!;
     const program = buildScenario(s.name, { design, bugs: bug ? [bug] : [] });
     const sampled = s.catalogueSearch;
     const strategy = sampled?.strategy ?? opts.strategy ?? 'dpor';

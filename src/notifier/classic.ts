@@ -190,6 +190,16 @@ export class ClassicChain implements MmuNotifierChain {
     yield* this.srcuUnlock(idx);
   }
 
+  /** __mmu_notifier_invalidate_page() (2.6.27 to 4.12; only an Mm `era` before 4.13 calls it). */
+  *invalidatePage(addr: number): Sim<void> {
+    const idx = yield* this.srcuLock();
+    for (const sub of yield* this.walkList()) {
+      const inv = sub.ops.invalidatePage;
+      if (inv) yield* frame(`${sub.name}.invalidate_page`, inv.call(sub.ops, addr));
+    }
+    yield* this.srcuUnlock(idx);
+  }
+
   /** __mmu_notifier_release() → mn_hlist_release(): every ->release, then unlink, then wait. */
   *release(): Sim<void> {
     const idx = yield* this.srcuLock();

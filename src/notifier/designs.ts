@@ -2,15 +2,39 @@ import { MmulabError } from '../errors.js';
 import type { Mm } from '../primary/mm.js';
 import type { MmuNotifierChain } from './chain.js';
 import { ClassicChain } from './classic.js';
+import { EmmChain } from './designs/emm.js';
+import { IntervalChain } from './designs/interval.js';
+import { RcuRegisterChain } from './designs/rcu-register.js';
+import { SeqlockRegisterChain } from './designs/seqlock-register.js';
 
-/** Notifier designs by name; `emm`, `rcu-register`, `seqlock-register`, `interval` come next. */
+/** Notifier designs by name, in the order of their history (docs/designs.md). */
 export const designs: Record<
   string,
   { readonly describe: string; readonly make: (mm: Mm, opts: ChainOptions) => MmuNotifierChain }
 > = {
+  emm: {
+    describe:
+      "Lameter's EMM (2008): one callback per notifier, an operation enum; the walk stops at the first non-zero return",
+    make: (mm) => new EmmChain(mm),
+  },
   classic: {
     describe: 'the 2.6.27+ hlist under SRCU; register with mmap_lock(write) + mm_take_all_locks',
     make: (mm, opts) => new ClassicChain(mm, opts),
+  },
+  'rcu-register': {
+    describe:
+      '#v9 (2008): walks under rcu_read_lock; register without mm_take_all_locks, then synchronize_rcu',
+    make: (mm) => new RcuRegisterChain(mm),
+  },
+  'seqlock-register': {
+    describe:
+      '#v10 proposal (seed 003): register inside write_seqlock; a walk that overlapped it is replayed',
+    make: (mm) => new SeqlockRegisterChain(mm),
+  },
+  interval: {
+    describe:
+      '5.5+: the hlist plus mmu_interval_notifier (invalidate_seq, read_begin/read_retry, deferred inserts)',
+    make: (mm) => new IntervalChain(mm),
   },
 };
 

@@ -17,6 +17,9 @@ export { mmuNotifierRange } from '../primary/notify.js';
  *   was accessed through the secondary since the last call; clears that state.
  * - testYoung: the same without clearing.
  * - release: exit_mmap's first step, or unregister; drop every translation, create no more.
+ * - invalidatePage (2.6.27 to 4.12): one address, after the primary cleared its PTE and
+ *   flushed, the page still referenced; under the PT lock in 2.6.27–3.5 (no sleeping), after
+ *   the PT unlock in 3.6–4.10 (primary era setting, Mm `era`).
  */
 export interface MmuNotifierOps {
   invalidateRangeStart?(range: MmuNotifierRange): Sim<0 | 'EAGAIN'>;
@@ -31,6 +34,7 @@ export interface MmuNotifierOps {
    * For TLBs that refill from the CPU page table by themselves (IOMMU SVA/ATS).
    */
   archInvalidateSecondaryTlbs?(start: number, end: number): Sim<void>;
+  invalidatePage?(addr: number): Sim<void>;
 }
 
 /** struct mmu_notifier: one subscriber of an mm. */

@@ -7,6 +7,16 @@ import type { PageAllocator, PageFrame } from './page.js';
 import { mkPte, PTE_NONE, type Pte } from './pte.js';
 import type { Vma } from './vma.js';
 
+/**
+ * The kernel whose primary-side notifier ordering the mm follows, where it changed:
+ * - '2.6.27': try_to_unmap_one calls invalidate_page right after ptep_clear_flush, under the
+ *   PT lock (ptep_clear_flush_notify);
+ * - '3.6': invalidate_page after the PT unlock (3.6–4.10; callbacks may sleep under SRCU);
+ * - '4.13': no invalidate_page (5f32b265400de): try_to_unmap brackets with range_start/end.
+ * change_pte (until 6.9) and invalidate_range under the PT lock (until 6.6) are not modelled.
+ */
+export type MmEra = '2.6.27' | '3.6' | '4.13';
+
 export interface MmOptions {
   /** Pages of address space: addresses are page numbers 0..size-1, one page table. */
   readonly size: number;
@@ -16,6 +26,8 @@ export interface MmOptions {
    * (MMU_GATHER_BUNDLE, 8, when no batch page can be allocated).
    */
   readonly gatherCapacity?: number;
+  /** Default '4.13' (today's order). */
+  readonly era?: MmEra;
 }
 
 /**
@@ -40,6 +52,7 @@ export class Mm implements NotifierHost {
   /** mm->notifier_subscriptions; set by the first registration. */
   notifierSubscriptions: MmuNotifierSubscriptions | null = null;
   readonly gatherCapacity: number;
+  readonly era: MmEra;
 
   constructor(
     readonly name: string,
@@ -52,6 +65,7 @@ export class Mm implements NotifierHost {
     this.ptes = Array.from({ length: opts.size }, (_, a) => new Word<Pte>(`${name}.pte[${a}]`, PTE_NONE));
     this.vmas = [...opts.vmas];
     this.gatherCapacity = opts.gatherCapacity ?? 8;
+    this.era = opts.era ?? '4.13';
   }
 
   pte(addr: number): Word<Pte> {

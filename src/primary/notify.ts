@@ -57,6 +57,8 @@ export interface MmuNotifierSubscriptions {
   release(): Sim<void>;
   /** From the CPU TLB flush (6.6+), preemption off; a design without it has no such subscribers. */
   archInvalidateSecondaryTlbs?(start: number, end: number): Sim<void>;
+  /** __mmu_notifier_invalidate_page() (2.6.27 to 4.12): only the eras before 4.13 call it. */
+  invalidatePage?(addr: number): Sim<void>;
 }
 
 /** Holder of mm->notifier_subscriptions; null until the first registration (mm_has_notifiers). */
@@ -106,6 +108,13 @@ export function* mmuNotifierTestYoung(mm: NotifierHost, addr: number): Sim<boole
   const subs = mm.notifierSubscriptions;
   if (!subs) return false;
   return yield* frame(`test_young(${addr})`, subs.testYoung(addr));
+}
+
+/** mmu_notifier_invalidate_page() (2.6.27 to 4.12). */
+export function* mmuNotifierInvalidatePage(mm: NotifierHost, addr: number): Sim<void> {
+  const subs = mm.notifierSubscriptions;
+  if (!subs?.invalidatePage) return;
+  yield* frame(`invalidate_page(${addr})`, subs.invalidatePage(addr));
 }
 
 /** mmu_notifier_release() (__mmu_notifier_release) */

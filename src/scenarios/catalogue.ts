@@ -1,6 +1,8 @@
 import { MmulabError } from '../errors.js';
 import { designs } from '../notifier/designs.js';
 import type { Program } from '../sim/program.js';
+import { claimScenarios } from './claims/claims.js';
+import { eraScenarios } from './claims/eras.js';
 import { kvmDontneed, kvmForkCow, kvmMunmap, kvmReclaimAging } from './kvm.js';
 import { kvmPostcopy } from './kvm-postcopy.js';
 import { races } from './races/index.js';
@@ -14,6 +16,8 @@ export const catalogue: readonly Scenario[] = [
   kvmReclaimAging,
   kvmPostcopy,
   ...races,
+  ...claimScenarios,
+  ...eraScenarios,
 ];
 
 export function findScenario(name: string, from: readonly Scenario[] = catalogue): Scenario {

@@ -30,6 +30,17 @@ export interface Scenario {
     readonly runs: number;
     readonly why: string;
   };
+  /**
+   * The design the catalogue run uses (default: the first of `designs`): the one under which
+   * the scenario's bug flags show (`mmulab compare` shows every design).
+   */
+  readonly catalogueDesign?: string;
+  /**
+   * Set when the scenario's point is that its driver, unmodified, cannot be correct in this
+   * setting (an era whose ordering a sleeping callback cannot survive): why. The catalogue run
+   * then expects a violation from the correct driver too.
+   */
+  readonly correctFails?: string;
   /** The threads of a run, in spawn order. */
   readonly threads: readonly string[];
   build(opts: ScenarioOptions): Program;

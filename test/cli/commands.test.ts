@@ -25,10 +25,10 @@ describe('mmulab list', () => {
     const t = await run('list');
     expect(t.code).toBe(0);
     expect(t.out.split('\n')[0]).toMatch(/^scenario\s+threads\s+bug flags\s+what it runs$/);
-    expect(t.out).toMatch(/^kvm-munmap +vcpu0, munmap +no-retry-check, seq-bump-at-start/m);
+    expect(t.out).toMatch(/^kvm-munmap\s+vcpu0, munmap\s+no-retry-check, seq-bump-at-start/m);
     const j = await run('list', '--json');
     const parsed = JSON.parse(j.out) as { name: string; bugs: { name: string }[] }[];
-    expect(parsed.map((s) => s.name).slice(0, 5)).toEqual([
+    expect(parsed.map((s) => s.name).filter((n) => n.startsWith('kvm-'))).toEqual([
       'kvm-munmap',
       'kvm-dontneed',
       'kvm-fork-cow',

@@ -193,6 +193,8 @@ describe('classic chain', () => {
 
   it('makeChain rejects an unknown design with the valid names', () => {
     const mm = new Mm('mm', new PageAllocator(1), { size: 1, vmas: [] });
-    expect(() => makeChain('emm', mm)).toThrow("unknown notifier design 'emm' (valid: classic)");
+    expect(() => makeChain('mm_lock', mm)).toThrow(
+      "unknown notifier design 'mm_lock' (valid: emm, classic, rcu-register, seqlock-register, interval)",
+    );
   });
 });

@@ -38,7 +38,11 @@ export function runCatalogueJob(io: Io, opts: CatalogueCliOptions): number {
   }
   const rows = entries.map((e) => {
     const v = e.verdict;
-    const variant = e.bug ? `bug ${e.bug}` : 'correct';
+    const variant = e.bug
+      ? `bug ${e.bug}`
+      : e.expect === 'violation'
+        ? 'correct (fails by design)'
+        : 'correct';
     let result: string;
     let href: string | null = null;
     if (v.kind === 'violation') {

@@ -12,6 +12,7 @@ import {
 } from '../notify.js';
 import { getPage, type PageFrame, putPage } from '../page.js';
 import { PTE_NONE, pteWith } from '../pte.js';
+import { tryToUnmapInvalidatePage } from './unmap-invalidate-page.js';
 
 /**
  * folio_referenced() → folio_referenced_one() (mm/rmap.c) for the one mapping at `addr`:
@@ -58,6 +59,7 @@ export function* pageReferenced(
  * gup run concurrently. The page itself is freed later by the caller.
  */
 export function* tryToUnmap(mm: Mm, addr: number, page: PageFrame): Sim<boolean> {
+  if (mm.era !== '4.13') return yield* tryToUnmapInvalidatePage(mm, addr, page);
   yield* downRead(mm.anonVmaLock);
   const range = mmuNotifierRange(addr, addr + 1, 'MMU_NOTIFY_CLEAR', 'try_to_unmap');
   yield* mmuNotifierInvalidateRangeStart(mm, range);

@@ -1,0 +1,271 @@
+import type { Mm } from '../../primary/mm.js';
+import type { MmuNotifierRange } from '../../primary/notify.js';
+import { frame, nonBlockEnd, nonBlockStart, note } from '../../sim/api.js';
+import { Word } from '../../sim/cell.js';
+import { current } from '../../sim/runtime.js';
+import type { Sim } from '../../sim/step.js';
+import { Srcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu } from '../../sim/sync/rcu.js';
+import { downWrite, upWrite } from '../../sim/sync/rwsem.js';
+import { spinLock, spinLockSection, spinUnlock } from '../../sim/sync/spinlock.js';
+import { WaitQueue, waitEvent, wakeUp } from '../../sim/sync/waitqueue.js';
+import type { ActiveInvalidation } from '../chain.js';
+import type { MmuNotifier, MmuNotifierOps } from '../ops.js';
+import { HlistChain } from './hlist.js';
+
+/** struct mmu_interval_notifier_ops */
+export interface MmuIntervalNotifierOps {
+  /**
+   * Under the driver lock: mmu_interval_set_seq(sub, curSeq), tear down the device's
+   * translations in the range, return true; false only when the range is not blockable and
+   * the driver would have to sleep.
+   */
+  invalidate(sub: MmuIntervalNotifier, range: MmuNotifierRange, curSeq: number): Sim<boolean>;
+}
+
+/** struct mmu_interval_notifier: one subscription to `[start, end)` of an mm (5.5+). */
+export class MmuIntervalNotifier implements MmuNotifier {
+  /** No classic ops: the interval tree calls `intervalOps.invalidate` only. */
+  readonly ops: MmuNotifierOps = {};
+  /** interval_sub->invalidate_seq: always odd; written by set_seq under the driver lock. */
+  readonly invalidateSeq: Word<number>;
+
+  constructor(
+    readonly name: string,
+    readonly start: number,
+    readonly end: number,
+    readonly intervalOps: MmuIntervalNotifierOps,
+  ) {
+    this.invalidateSeq = new Word(`${name}.invalidateSeq`, 0);
+  }
+
+  intersects(r: { start: number; end: number }): boolean {
+    return this.start < r.end && r.start < this.end;
+  }
+}
+
+/**
+ * mm->notifier_subscriptions of 5.5+: the classic hlist (walked under SRCU, register with
+ * mm_take_all_locks) plus the interval tree of mmu_interval_notifier (99cb252f5e68).
+ * invalidate_seq is a seqcount with many writers: even = idle, odd = some invalidation
+ * intersects a subscription and the tree may not change; inserts and removes that arrive
+ * while it is odd are deferred to the last range_end, and a subscriber's read_begin sleeps
+ * until the seq moves on. A non-blockable range whose interval callback fails ends the
+ * itree at once and returns -EAGAIN without calling any hlist subscriber.
+ */
+export class IntervalChain extends HlistChain {
+  readonly design = 'interval';
+  readonly srcu = new Srcu('mmu_notifier_srcu');
+  /** subscriptions->invalidate_seq: under `lock` (read_begin's lockless wait reads it too). */
+  invalidateSeq = 2;
+  /** subscriptions->wq: read_begin and remove wait here for the seq to move. */
+  readonly wq: WaitQueue;
+  /** Under `lock`. */
+  activeInvalidateRanges = 0;
+  readonly itree: MmuIntervalNotifier[] = [];
+  readonly deferred: Array<{ readonly sub: MmuIntervalNotifier; readonly op: 'insert' | 'remove' }> = [];
+  /** Set by the first insert (mmu_notifier_register(NULL, mm) with mm_take_all_locks). */
+  hasItree = false;
+
+  constructor(mm: Mm) {
+    super(mm);
+    this.wq = new WaitQueue(`${mm.name}.notifierSubscriptions.wq`);
+  }
+
+  /**
+   * srcu_read_lock/unlock conflict with nothing but synchronize_srcu's scan: as in
+   * ClassicChain (srcuSteps off) they are bookkeeping folded into the neighbouring steps.
+   */
+  // biome-ignore lint/correctness/useYield: the read side is taken without a scheduling point
+  protected *walkBegin(): Sim<number> {
+    note('srcu', `srcu_read_lock(${this.srcu.name})`);
+    return this.srcu.run(this.srcu.lockStep, current()) as number;
+  }
+
+  // biome-ignore lint/correctness/useYield: as walkBegin
+  protected *walkEnd(_token: number): Sim<boolean> {
+    note('srcu', `srcu_read_unlock(${this.srcu.name})`);
+    this.srcu.run(this.srcu.unlockStep, current());
+    return false;
+  }
+
+  /** __mmu_notifier_register(): mmap_lock(write) + mm_take_all_locks; NULL sub = the itree. */
+  *register(sub: MmuNotifier | null): Sim<0> {
+    yield* downWrite(this.mm.mmapLock);
+    yield* downWrite(this.mm.anonVmaLock);
+    this.mm.notifierSubscriptions = this;
+    if (sub) {
+      yield* spinLock(this.lock);
+      yield* this.list.update((l) => [sub, ...l]);
+      yield* spinUnlock(this.lock);
+    } else {
+      this.hasItree = true;
+    }
+    yield* upWrite(this.mm.anonVmaLock);
+    yield* upWrite(this.mm.mmapLock);
+    return 0;
+  }
+
+  *unregister(sub: MmuNotifier): Sim<void> {
+    if (this.list.value.includes(sub)) {
+      const id = yield* srcuReadLock(this.srcu);
+      if (sub.ops.release) yield* frame(`${sub.name}.release`, sub.ops.release());
+      yield* srcuReadUnlock(this.srcu, id);
+      yield* spinLock(this.lock);
+      yield* this.list.update((l) => l.filter((s) => s !== sub));
+      yield* spinUnlock(this.lock);
+    }
+    yield* synchronizeSrcu(this.srcu);
+  }
+
+  /** Setup only: an interval subscription inserted before the run (the tree idle). */
+  insertAtSetup(sub: MmuIntervalNotifier): void {
+    this.hasItree = true;
+    this.mm.notifierSubscriptions = this;
+    this.itree.push(sub);
+    sub.invalidateSeq.value = this.invalidateSeq - 1;
+  }
+
+  /**
+   * mmu_interval_notifier_insert(): with no invalidation active the node goes into the tree
+   * and its seq is set one below the (even) current one, so read_begin does not wait; while
+   * the seq is odd the insert is deferred to the last range_end and its seq equals the
+   * current one (read_begin waits); with ranges active but the seq even (they hit no
+   * interval) the seq is forced odd, since where they invalidate is unknown. The node is
+   * invisible to invalidations until this section puts it in the tree, so its seq is set
+   * inside the section.
+   */
+  *insert(sub: MmuIntervalNotifier): Sim<void> {
+    if (!this.hasItree) yield* this.register(null);
+    yield* spinLockSection(
+      this.lock,
+      'mmu_interval_notifier_insert',
+      () => {
+        const seq = this.invalidateSeq;
+        if (this.activeInvalidateRanges === 0) {
+          this.itree.push(sub);
+          sub.invalidateSeq.value = seq - 1;
+          return 'inserted';
+        }
+        if (seq & 1) {
+          this.deferred.push({ sub, op: 'insert' });
+          sub.invalidateSeq.value = seq;
+          return 'deferred';
+        }
+        this.invalidateSeq = seq | 1;
+        this.itree.push(sub);
+        sub.invalidateSeq.value = seq | 1;
+        return 'inserted, seq forced odd';
+      },
+      (r) =>
+        `mmu_interval_notifier_insert(${sub.name}): ${r} (invalidate_seq ${this.invalidateSeq}, ${sub.name} seq ${sub.invalidateSeq.value})`,
+    );
+  }
+
+  /**
+   * mmu_interval_read_begin(): the seq to pass to read_retry; sleeps while `sub` is being
+   * invalidated. The kernel reads both seqs in one lock section; here sub's seq (written by
+   * set_seq under the *driver* lock) is a step of its own just before the section. Under
+   * sequential consistency that only moves the "is invalidating" test later, which can drop
+   * a wait whose outcome read_retry decides anyway. The wait's test reads invalidate_seq
+   * under the lock (the kernel's READ_ONCE sees the same value) so the explorer orders it.
+   */
+  *readBegin(sub: MmuIntervalNotifier): Sim<number> {
+    const seq = yield* sub.invalidateSeq.read();
+    const invalidating = yield* spinLockSection(
+      this.lock,
+      'mmu_interval_read_begin',
+      () => seq === this.invalidateSeq,
+      (w) => `mmu_interval_read_begin(${sub.name}): seq ${seq}${w ? ', invalidating: wait' : ''}`,
+    );
+    if (invalidating) {
+      const chain = this;
+      yield* waitEvent(this.wq, function* () {
+        return yield* spinLockSection(
+          chain.lock,
+          'READ_ONCE(invalidate_seq)',
+          () => chain.invalidateSeq !== seq,
+        );
+      });
+    }
+    return seq;
+  }
+
+  /** mmu_interval_read_retry(): under the driver lock that invalidate() also takes. */
+  *readRetry(sub: MmuIntervalNotifier, seq: number): Sim<boolean> {
+    return (yield* sub.invalidateSeq.read()) !== seq;
+  }
+
+  /** mmu_interval_set_seq(): WRITE_ONCE, under the driver lock. */
+  *setSeq(sub: MmuIntervalNotifier, curSeq: number): Sim<void> {
+    yield* sub.invalidateSeq.write(curSeq);
+  }
+
+  override *invalidateRangeStart(range: MmuNotifierRange): Sim<0 | 'EAGAIN'> {
+    const inv: ActiveInvalidation = { range, quiesced: new Set() };
+    this.active.push(inv);
+    if (this.hasItree && !(yield* this.itreeInvalidate(range, inv))) {
+      this.active.splice(this.active.indexOf(inv), 1);
+      return 'EAGAIN';
+    }
+    // As in __mmu_notifier_invalidate_range_start(): a failing hlist start after a
+    // successful itree walk leaves the itree's range open (the caller sends no end).
+    return yield* this.hlistStart(range, inv);
+  }
+
+  override *invalidateRangeEnd(range: MmuNotifierRange): Sim<void> {
+    const inv = this.active.find((a) => a.range === range);
+    if (this.hasItree) {
+      for (const sub of this.itree) inv?.quiesced.delete(sub);
+      yield* this.itreeInvEnd();
+    }
+    yield* this.hlistEnd(range, inv);
+    if (inv) this.active.splice(this.active.indexOf(inv), 1);
+  }
+
+  /** mn_itree_invalidate(): false when a non-blockable callback failed (itree already ended). */
+  private *itreeInvalidate(range: MmuNotifierRange, inv: ActiveInvalidation): Sim<boolean> {
+    const { hits, curSeq } = yield* spinLockSection(
+      this.lock,
+      'mn_itree_inv_start_range',
+      () => {
+        this.activeInvalidateRanges++;
+        const hits = this.itree.filter((s) => s.intersects(range));
+        if (hits.length > 0) this.invalidateSeq |= 1;
+        return { hits, curSeq: this.invalidateSeq };
+      },
+      (r) =>
+        `mn_itree_inv_start_range: active ${this.activeInvalidateRanges}, invalidate_seq ${r.curSeq}, ${r.hits.length ? r.hits.map((h) => h.name).join(', ') : 'no interval'} hit`,
+    );
+    for (const sub of hits) {
+      if (!range.blockable) nonBlockStart();
+      const ok = yield* frame(`${sub.name}.invalidate`, sub.intervalOps.invalidate(sub, range, curSeq));
+      if (!range.blockable) nonBlockEnd();
+      if (!ok && !range.blockable) {
+        yield* this.itreeInvEnd();
+        return false;
+      }
+      inv.quiesced.add(sub);
+    }
+    return true;
+  }
+
+  /** mn_itree_inv_end(): the last range out makes the seq even again and applies the deferred list. */
+  private *itreeInvEnd(): Sim<void> {
+    const woke = yield* spinLockSection(
+      this.lock,
+      'mn_itree_inv_end',
+      () => {
+        if (--this.activeInvalidateRanges > 0 || !(this.invalidateSeq & 1)) return false;
+        this.invalidateSeq++;
+        for (const d of this.deferred.splice(0)) {
+          if (d.op === 'insert') this.itree.push(d.sub);
+          else this.itree.splice(this.itree.indexOf(d.sub), 1);
+        }
+        return true;
+      },
+      (w) =>
+        `mn_itree_inv_end: active ${this.activeInvalidateRanges}${w ? `, invalidate_seq -> ${this.invalidateSeq}, deferred changes applied` : ''}`,
+    );
+    if (woke) yield* wakeUp(this.wq);
+  }
+}
