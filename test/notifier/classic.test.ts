@@ -104,7 +104,7 @@ describe('classic chain', () => {
       'spin_lock(mm.notifierSubscriptions.lock) = true',
       'write mm.notifierSubscriptions.list := []',
       'spin_unlock(mm.notifierSubscriptions.lock)',
-      'synchronize_srcu(mmu_notifier_srcu) = {}',
+      'synchronize_srcu(mmu_notifier_srcu) = []',
     ]);
   });
 
@@ -125,8 +125,8 @@ describe('classic chain', () => {
       'spin_lock(mm.notifierSubscriptions.lock) = true',
       'update mm.notifierSubscriptions.list: [a] -> []',
       'spin_unlock(mm.notifierSubscriptions.lock)',
-      'synchronize_srcu(mmu_notifier_srcu) = {}',
-      'synchronize_srcu(mmu_notifier_srcu) = {}',
+      'synchronize_srcu(mmu_notifier_srcu) = []',
+      'synchronize_srcu(mmu_notifier_srcu) = []',
     ]);
   });
 

@@ -155,7 +155,7 @@ describe('primary operations keep the kernel order of lock, PTE change, flush, n
       'spin_lock(mm.notifierSubscriptions.lock) = true',
       'write mm.notifierSubscriptions.list := []',
       'spin_unlock(mm.notifierSubscriptions.lock)',
-      'synchronize_srcu(mmu_notifier_srcu) = {}',
+      'synchronize_srcu(mmu_notifier_srcu) = []',
       '< release',
       'down_read(mm.mmapLock) = true',
       '> invalidate_range_start(MMU_NOTIFY_UNMAP [0, 1)) from exit_mmap',
