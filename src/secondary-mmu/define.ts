@@ -137,7 +137,13 @@ export function defineSecondaryMmu<D extends object, B extends string>(
           chain.registerAtSetup(subscriber);
         },
         fault(addr, write) {
-          return guarded(spec.name, 'access', () => spec.access(d, mm, addr, write, bugs), isBoolean, 'a boolean');
+          return guarded(
+            spec.name,
+            'access',
+            () => spec.access(d, mm, addr, write, bugs),
+            isBoolean,
+            'a boolean',
+          );
         },
       };
     },
@@ -224,7 +230,10 @@ function* guarded<T>(
     fail('driver-exception', `${driver}.${callback} threw: ${why(e)}`);
   }
   if (typeof g !== 'object' || g === null || typeof (g as { next?: unknown }).next !== 'function') {
-    fail('bad-return', `${driver}.${callback} must be a generator function (function*), it returned ${show(g)}`);
+    fail(
+      'bad-return',
+      `${driver}.${callback} must be a generator function (function*), it returned ${show(g)}`,
+    );
   }
   let input: unknown;
   for (;;) {
@@ -236,7 +245,8 @@ function* guarded<T>(
       fail('driver-exception', `${driver}.${callback} threw: ${why(e)}`);
     }
     if (r.done) {
-      if (!ok(r.value)) fail('bad-return', `${driver}.${callback} returned ${show(r.value)}, not ${expected}`);
+      if (!ok(r.value))
+        fail('bad-return', `${driver}.${callback} returned ${show(r.value)}, not ${expected}`);
       return r.value;
     }
     input = yield r.value;

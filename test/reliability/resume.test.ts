@@ -90,7 +90,10 @@ describe('checkpoint and restore: an interrupted search resumes to the uninterru
       ['dpor', { stack: 'x' }],
     ] as const) {
       expect(() => makeStrategy(strategy).restore!(bad)).toThrow(
-        expect.objectContaining({ code: 'MMULAB_BAD_CHECKPOINT', message: expect.stringMatching(/^not a \w+ checkpoint: /) }),
+        expect.objectContaining({
+          code: 'MMULAB_BAD_CHECKPOINT',
+          message: expect.stringMatching(/^not a \w+ checkpoint: /),
+        }),
       );
     }
   });
