@@ -120,8 +120,7 @@ export function readResume(path: string, want: SearchHeader): ResumePoint {
     records.push(x as Record<string, unknown>);
   }
   const head = records[0];
-  if (!head || head.type !== 'header' || head.version !== 1)
-    throw bad(path, 'it is not an mmulab --out file');
+  if (head?.type !== 'header' || head.version !== 1) throw bad(path, 'it is not an mmulab --out file');
   for (const k of MATCHED) {
     if (JSON.stringify(head[k]) !== JSON.stringify(want[k])) {
       throw bad(
