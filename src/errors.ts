@@ -15,7 +15,8 @@ export type MmulabErrorCode =
   | 'MMULAB_BAD_SCRIPT'
   | 'MMULAB_BAD_FILE'
   | 'MMULAB_BAD_DRIVER'
-  | 'MMULAB_BAD_SHARDS';
+  | 'MMULAB_BAD_SHARDS'
+  | 'MMULAB_BAD_CHECKPOINT';
 
 export class MmulabError extends Error {
   override readonly name = 'MmulabError';

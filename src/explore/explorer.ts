@@ -29,8 +29,48 @@ export interface ExploreOptions {
 
 export const DEFAULT_MAX_RUNS = 10_000;
 
+/** Where a resumed search starts: the counts of the runs done before (its strategy restored). */
+export interface ExploreStart {
+  readonly runs: number;
+  readonly steps: number;
+}
+
 /** Runs `program` under `strategy` until a violation, exhaustion, or a bound. */
-export function explore(program: Program, opts: ExploreOptions): Verdict {
+export function explore(program: Program, opts: ExploreOptions, start?: ExploreStart): Verdict {
+  const it = searchLoop(program, opts, start);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** How long exploreAsync runs before it lets the event loop in (signals, timers, output). */
+export const YIELD_EVERY_MS = 50;
+
+/**
+ * `explore` that lets the event loop run every ~50 ms (between runs, with setImmediate), so
+ * that a SIGINT handler can set the flag `shouldStop` reads: the search then ends `bounded`,
+ * cut `interrupted`, with every run it finished counted. Same loop, same verdict as explore.
+ */
+export async function exploreAsync(
+  program: Program,
+  opts: ExploreOptions,
+  start?: ExploreStart,
+): Promise<Verdict> {
+  const it = searchLoop(program, opts, start);
+  let slice = performance.now();
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+    if (performance.now() - slice >= YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      slice = performance.now();
+    }
+  }
+}
+
+/** The search, one run per `next()`: explore drives it to the end, exploreAsync in slices. */
+function* searchLoop(program: Program, opts: ExploreOptions, start?: ExploreStart): Generator<void, Verdict> {
   const { strategy } = opts;
   const maxRuns = opts.maxRuns ?? DEFAULT_MAX_RUNS;
   if (!(Number.isInteger(maxRuns) && maxRuns > 0)) {
@@ -39,8 +79,8 @@ export function explore(program: Program, opts: ExploreOptions): Verdict {
   checkSteps(opts.maxSteps);
   const t0 = performance.now();
   const deadline = opts.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : t0 + opts.timeLimitMs;
-  let runs = 0;
-  let steps = 0;
+  let runs = start?.runs ?? 0;
+  let steps = start?.steps ?? 0;
   const counts = () => ({ runs, steps, ms: Math.round(performance.now() - t0), strategy: strategy.name });
   for (;;) {
     if (runs >= maxRuns) return { kind: 'bounded', cut: 'runs', ...counts() };
@@ -74,6 +114,7 @@ export function explore(program: Program, opts: ExploreOptions): Verdict {
         ...counts(),
       };
     }
+    yield;
   }
 }
 

@@ -1,7 +1,9 @@
 export {
   DEFAULT_MAX_RUNS,
   type ExploreOptions,
+  type ExploreStart,
   explore,
+  exploreAsync,
   type ReplayResult,
   replay,
   runOnce,

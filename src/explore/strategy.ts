@@ -1,3 +1,4 @@
+import { MmulabError } from '../errors.js';
 import type { RunResult, Scheduler } from '../sim/runtime.js';
 import type { Cut } from './verdict.js';
 
@@ -18,4 +19,25 @@ export interface Strategy {
    * preemption bound), or null when nothing did and the finish is a proof.
    */
   cut?(): Cut | null;
+  /**
+   * The strategy's state between two runs as plain JSON (`--out` checkpoints); with
+   * `restore`, a new strategy made with the same options continues the search as if it had
+   * never stopped: the same runs, in the same order, to the same verdict.
+   */
+  checkpoint?(): unknown;
+  /** Takes a `checkpoint()` of a strategy made with the same options; throws on a bad one. */
+  restore?(state: unknown): void;
+}
+
+/** A checkpoint that does not fit: one line, for `--resume` (an MmulabError there). */
+export function badCheckpoint(strategy: string, why: string): never {
+  throw new MmulabError('MMULAB_BAD_CHECKPOINT', `not a ${strategy} checkpoint: ${why}`);
+}
+
+export function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+export function isCount(x: unknown): x is number {
+  return Number.isInteger(x) && (x as number) >= 0;
 }

@@ -6,7 +6,8 @@ import type { Mm } from '../primary/mm.js';
 import type { MmuNotifierRange } from '../primary/notify.js';
 import { getUserPages } from '../primary/ops/gup.js';
 import type { PageFrame } from '../primary/page.js';
-import type { Sim } from '../sim/step.js';
+import type { Sim, Step } from '../sim/step.js';
+import { fail, ViolationSignal } from '../sim/violation.js';
 import { DeviceTlb } from './device-tlb.js';
 
 /** The bug flags a driver was built with: each name of its `bugs` table, on or off. */
@@ -122,7 +123,7 @@ export function defineSecondaryMmu<D extends object, B extends string>(
           `defineSecondaryMmu(${spec.name}): init() must return a DeviceTlb among its fields`,
         );
       }
-      const subscriber: MmuNotifier = { name: spec.name, ops: bindOps(spec.ops, d, bugs) };
+      const subscriber: MmuNotifier = { name: spec.name, ops: bindOps(spec.name, spec.ops, d, bugs) };
       const inProgress = spec.inProgress;
       return {
         name: spec.name,
@@ -136,46 +137,120 @@ export function defineSecondaryMmu<D extends object, B extends string>(
           chain.registerAtSetup(subscriber);
         },
         fault(addr, write) {
-          return spec.access(d, mm, addr, write, bugs);
+          return guarded(
+            spec.name,
+            'access',
+            () => spec.access(d, mm, addr, write, bugs),
+            isBoolean,
+            'a boolean',
+          );
         },
       };
     },
   };
 }
 
-function bindOps<D, B extends string>(ops: DriverOps<D, B>, d: D, bugs: BugFlags<B>): MmuNotifierOps {
+function bindOps<D, B extends string>(
+  driver: string,
+  ops: DriverOps<D, B>,
+  d: D,
+  bugs: BugFlags<B>,
+): MmuNotifierOps {
   const out: {
     -readonly [K in keyof MmuNotifierOps]: MmuNotifierOps[K];
   } & { archInvalidateSecondaryTlbs?: (start: number, end: number) => Sim<void> } = {};
   if (ops.invalidateRangeStart) {
     const f = ops.invalidateRangeStart;
-    out.invalidateRangeStart = (range) => f(d, range, bugs);
+    out.invalidateRangeStart = (range) =>
+      guarded(driver, 'invalidateRangeStart', () => f(d, range, bugs), isStartReturn, "0 or 'EAGAIN'");
   }
   if (ops.invalidateRangeEnd) {
     const f = ops.invalidateRangeEnd;
-    out.invalidateRangeEnd = (range) => f(d, range, bugs);
+    out.invalidateRangeEnd = (range) =>
+      guarded(driver, 'invalidateRangeEnd', () => f(d, range, bugs), isVoid, 'nothing');
   }
   if (ops.clearFlushYoung) {
     const f = ops.clearFlushYoung;
-    out.clearFlushYoung = (s, e) => f(d, s, e, bugs);
+    out.clearFlushYoung = (s, e) =>
+      guarded(driver, 'clearFlushYoung', () => f(d, s, e, bugs), isBoolean, 'a boolean');
   }
   if (ops.clearYoung) {
     const f = ops.clearYoung;
-    out.clearYoung = (s, e) => f(d, s, e, bugs);
+    out.clearYoung = (s, e) => guarded(driver, 'clearYoung', () => f(d, s, e, bugs), isBoolean, 'a boolean');
   }
   if (ops.testYoung) {
     const f = ops.testYoung;
-    out.testYoung = (a) => f(d, a, bugs);
+    out.testYoung = (a) => guarded(driver, 'testYoung', () => f(d, a, bugs), isBoolean, 'a boolean');
   }
   if (ops.release) {
     const f = ops.release;
-    out.release = () => f(d, bugs);
+    out.release = () => guarded(driver, 'release', () => f(d, bugs), isVoid, 'nothing');
   }
   if (ops.archInvalidateSecondaryTlbs) {
     const f = ops.archInvalidateSecondaryTlbs;
-    out.archInvalidateSecondaryTlbs = (s, e) => f(d, s, e, bugs);
+    out.archInvalidateSecondaryTlbs = (s, e) =>
+      guarded(driver, 'archInvalidateSecondaryTlbs', () => f(d, s, e, bugs), isVoid, 'nothing');
   }
   return out;
+}
+
+const isStartReturn = (v: unknown): v is 0 | 'EAGAIN' => v === 0 || v === 'EAGAIN';
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+const isVoid = (v: unknown): v is undefined => v === undefined;
+
+function why(e: unknown): string {
+  return ((e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '').trim();
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (v === null || typeof v !== 'object') return String(v);
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
+
+/**
+ * Runs one callback of a user's driver as a sub-path, stepping its generator by hand so that
+ * what the driver gets wrong is named after it: an exception it throws is `driver-exception`
+ * (not the runtime's `thread-exception`, which means a model bug), a value outside the
+ * callback's contract is `bad-return`. A `fail()` of the driver's own, and the runtime's
+ * checks (bad-yield, sleep-in-atomic, step-budget), pass through unchanged.
+ */
+function* guarded<T>(
+  driver: string,
+  callback: string,
+  call: () => Sim<T>,
+  ok: (v: unknown) => v is T,
+  expected: string,
+): Sim<T> {
+  let g: Sim<T>;
+  try {
+    g = call();
+  } catch (e) {
+    if (e instanceof ViolationSignal) throw e;
+    fail('driver-exception', `${driver}.${callback} threw: ${why(e)}`);
+  }
+  if (typeof g !== 'object' || g === null || typeof (g as { next?: unknown }).next !== 'function') {
+    fail(
+      'bad-return',
+      `${driver}.${callback} must be a generator function (function*), it returned ${show(g)}`,
+    );
+  }
+  let input: unknown;
+  for (;;) {
+    let r: IteratorResult<Step, T>;
+    try {
+      r = g.next(input);
+    } catch (e) {
+      if (e instanceof ViolationSignal) throw e;
+      fail('driver-exception', `${driver}.${callback} threw: ${why(e)}`);
+    }
+    if (r.done) {
+      if (!ok(r.value))
+        fail('bad-return', `${driver}.${callback} returned ${show(r.value)}, not ${expected}`);
+      return r.value;
+    }
+    input = yield r.value;
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ export type RuntimeViolationName =
   | 'lock-held-at-exit'
   | 'step-budget'
   | 'bad-return'
+  | 'driver-exception'
   | 'bad-yield';
 
 /** A model failure: data, never an exception escaping the run. */

@@ -1,17 +1,20 @@
 import type { Command } from 'commander';
-import { explore } from '../../explore/explorer.js';
+import { MmulabError } from '../../errors.js';
+import { exploreAsync } from '../../explore/explorer.js';
 import { makeStrategy, strategies } from '../../explore/strategies/index.js';
 import { describeVerdict, type Verdict } from '../../explore/verdict.js';
 import { buildScenario, catalogue, findScenario } from '../../scenarios/catalogue.js';
 import { driverScenarios } from '../../scenarios/races/driver-world.js';
 import type { Scenario } from '../../scenarios/scenario.js';
 import type { SecondaryMmuDriver } from '../../secondary-mmu/define.js';
+import { encodeToken } from '../../sim/token.js';
 import { colours, verdictColour } from '../colour.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
 import { loadDriver } from '../load-driver.js';
 import { collect, duration, nonNegativeInt, positiveInt } from '../parse.js';
 import { SearchProgress } from '../progress.js';
 import { addReportFlags, type ReportFlags, wantsReports, writeRunReports } from '../reports.js';
+import { readResume, type SearchHeader, SearchLog } from '../search-log.js';
 
 export interface ExploreCliOptions extends ReportFlags {
   readonly bug: string[];
@@ -26,6 +29,10 @@ export interface ExploreCliOptions extends ReportFlags {
   readonly timeLimit?: number;
   /** A driver module (`--driver ./x.ts`): the standard workloads run against it. */
   readonly driver?: string;
+  /** A JSONL record of the search (header, checkpoints, violation, verdict). */
+  readonly out?: string;
+  /** Continue the search an --out file recorded, appending to it. */
+  readonly resume?: string;
 }
 
 /**
@@ -56,13 +63,17 @@ export function replayCommand(
   return `mmulab replay ${scenario}${dr}${d}${flags}${m} --token ${token}`;
 }
 
-/** `mmulab explore <scenario>`: one search, its verdict, and the replay command. */
-export function runExplore(
+/**
+ * `mmulab explore <scenario>`: one search, its verdict, and the replay command. The search
+ * runs in slices (exploreAsync) so that SIGINT ends it cleanly: the partial verdict is
+ * printed, `bounded` and cut `interrupted`, and the exit code is 0 when nothing was found.
+ */
+export async function runExplore(
   io: Io,
   name: string,
   opts: ExploreCliOptions,
   driver?: SecondaryMmuDriver,
-): number {
+): Promise<number> {
   const from = driver ? driverScenarios(driver) : catalogue;
   const ctx: ReplayContext = {
     maxSteps: opts.maxSteps,
@@ -78,18 +89,90 @@ export function runExplore(
     ...(opts.preemptions === undefined ? {} : { preemptions: opts.preemptions }),
   });
   const maxRuns = opts.runs ?? (strategy.exhaustive ? DEFAULT_RUNS_EXHAUSTIVE : DEFAULT_RUNS_SAMPLING);
+  const header: SearchHeader = {
+    type: 'header',
+    version: 1,
+    scenario: name,
+    design,
+    bugs: [...bugs].sort(),
+    strategy: opts.strategy,
+    seed: opts.seed,
+    depth: opts.depth ?? null,
+    preemptions: opts.preemptions ?? null,
+    maxSteps: opts.maxSteps ?? null,
+    driver: opts.driver ?? null,
+  };
+  if (opts.out !== undefined && opts.resume !== undefined && opts.out !== opts.resume) {
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      '--resume appends to the file it resumes: give --out the same file, or no --out',
+    );
+  }
+  const checkpoint = strategy.checkpoint?.bind(strategy);
+  if ((opts.out !== undefined || opts.resume !== undefined) && !(checkpoint && strategy.restore)) {
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      `strategy ${strategy.name} cannot checkpoint: no --out or --resume with it`,
+    );
+  }
+  let start = { runs: 0, steps: 0 };
+  if (opts.resume !== undefined) {
+    const point = readResume(opts.resume, header);
+    if (point.state !== null) strategy.restore!(point.state);
+    start = { runs: point.start.runs, steps: point.start.steps };
+  }
+  const logPath = opts.resume ?? opts.out;
+  const log = logPath === undefined ? null : new SearchLog(logPath, opts.resume !== undefined);
+  if (log)
+    log.write(opts.resume === undefined ? header : { type: 'resume', runs: start.runs, steps: start.steps });
   const progress = new SearchProgress({ isTty: io.isTty, json: opts.json === true });
+  let steps = start.steps;
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSigint);
   let v: Verdict;
   try {
-    v = explore(program, {
-      strategy,
-      maxRuns,
-      onRun: progress.onRun,
-      ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
-      ...(opts.timeLimit === undefined ? {} : { timeLimitMs: opts.timeLimit }),
-    });
+    v = await exploreAsync(
+      program,
+      {
+        strategy,
+        maxRuns,
+        shouldStop: () => interrupted,
+        onRun: (runs, result) => {
+          progress.onRun(runs, result);
+          steps += result.steps;
+          if (!log) return;
+          if (result.violation) {
+            log.write({
+              type: 'violation',
+              runs,
+              invariant: result.violation.name,
+              message: result.violation.message,
+              token: encodeToken(result.choices),
+            });
+          } else {
+            log.maybeCheckpoint(runs, steps, () => checkpoint!());
+          }
+        },
+        ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+        ...(opts.timeLimit === undefined ? {} : { timeLimitMs: opts.timeLimit }),
+      },
+      start,
+    );
   } finally {
+    process.off('SIGINT', onSigint);
     progress.stop();
+  }
+  if (log) {
+    if (v.kind === 'bounded') log.checkpoint(v.runs, v.steps, checkpoint!());
+    const { written: _, ...line } = {
+      ...verdictJson(name, design, bugs, opts.strategy, v, ctx),
+      written: null,
+    };
+    log.write({ type: 'verdict', ...line });
+    log.close();
   }
   const written =
     v.kind === 'violation'
@@ -203,9 +286,11 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
       duration('--time-limit'),
     )
     .option('--driver <path>', 'a driver module (defineSecondaryMmu): run a standard workload against it')
-    .option('--json', 'print one JSON object');
+    .option('--json', 'print one JSON object')
+    .option('--out <file>', 'record the search as JSONL: header, checkpoints, violation, verdict')
+    .option('--resume <file>', 'continue the search an --out file recorded (appends to it)');
   addReportFlags(cmd);
   cmd.action(async (name: string, opts: ExploreCliOptions) =>
-    setExit(runExplore(io, name, opts, opts.driver ? await loadDriver(opts.driver) : undefined)),
+    setExit(await runExplore(io, name, opts, opts.driver ? await loadDriver(opts.driver) : undefined)),
   );
 }

@@ -1,5 +1,5 @@
 import type { Scheduler } from '../../sim/runtime.js';
-import type { Strategy } from '../strategy.js';
+import { badCheckpoint, isCount, isRecord, type Strategy } from '../strategy.js';
 
 interface ChoicePoint {
   /** Options at this point: enabled threads, or the n of a choose(n). */
@@ -16,7 +16,7 @@ interface ChoicePoint {
 export class DfsStrategy implements Strategy {
   readonly name: string = 'dfs';
   readonly exhaustive = true;
-  private readonly stack: ChoicePoint[] = [];
+  private stack: ChoicePoint[] = [];
   private finished = false;
   private started = false;
 
@@ -53,5 +53,25 @@ export class DfsStrategy implements Strategy {
       this.stack.pop();
     }
     this.finished = true;
+  }
+
+  /** The choice stack: the next run replays its prefix and moves on from its top. */
+  checkpoint(): { stack: [number, number][]; started: boolean; finished: boolean } {
+    return { stack: this.stack.map((p) => [p.n, p.i]), started: this.started, finished: this.finished };
+  }
+
+  restore(state: unknown): void {
+    const ok =
+      isRecord(state) &&
+      typeof state.started === 'boolean' &&
+      typeof state.finished === 'boolean' &&
+      Array.isArray(state.stack) &&
+      state.stack.every(
+        (p: unknown) => Array.isArray(p) && p.length === 2 && isCount(p[0]) && isCount(p[1]) && p[1] < p[0],
+      );
+    if (!ok) badCheckpoint(this.name, 'no choice stack');
+    this.stack = (state.stack as [number, number][]).map(([n, i]) => ({ n, i }));
+    this.started = state.started as boolean;
+    this.finished = state.finished as boolean;
   }
 }

@@ -10,7 +10,7 @@ import {
   type Visibility,
   withExit,
 } from '../footprint.js';
-import type { Strategy } from '../strategy.js';
+import { badCheckpoint, isCount, isRecord, type Strategy } from '../strategy.js';
 import type { Cut } from '../verdict.js';
 
 /** One event of the current run, and the search state before it (pre(i) in the paper). */
@@ -74,7 +74,7 @@ export class DporStrategy implements Strategy {
   readonly exhaustive = true;
   /** Runs ended early because every enabled thread was asleep. */
   prunedRuns = 0;
-  private readonly stack: Node[] = [];
+  private stack: Node[] = [];
   private finished = false;
   private started = false;
   private droppedByBound = false;
@@ -448,6 +448,69 @@ export class DporStrategy implements Strategy {
     }
     this.rt = null;
     this.backtrack();
+  }
+
+  /**
+   * The event stack with its backtrack, done and sleep sets and the clocks the next runs
+   * replay; per-run state is rebuilt by nextRun. A shard's prefix is not part of it: restore
+   * into a strategy made with the same prefix.
+   */
+  checkpoint(): {
+    stack: Node[];
+    started: boolean;
+    finished: boolean;
+    droppedByBound: boolean;
+    prunedRuns: number;
+  } {
+    return {
+      stack: this.stack.map((n) => ({
+        ...n,
+        enabled: [...n.enabled],
+        backtrack: [...n.backtrack],
+        done: [...n.done],
+        sleep: [...n.sleep],
+        // A clock's holes are zeros (every reader takes `?? 0`); JSON would make them null.
+        clock: n.clock && Array.from(n.clock, (x) => x ?? 0),
+      })),
+      started: this.started,
+      finished: this.finished,
+      droppedByBound: this.droppedByBound,
+      prunedRuns: this.prunedRuns,
+    };
+  }
+
+  restore(state: unknown): void {
+    const counts = (x: unknown): x is number[] => Array.isArray(x) && x.every(isCount);
+    const isNode = (x: unknown): x is Node =>
+      isRecord(x) &&
+      isCount(x.tid) &&
+      counts(x.enabled) &&
+      counts(x.backtrack) &&
+      counts(x.done) &&
+      counts(x.sleep) &&
+      isCount(x.n) &&
+      isCount(x.v) &&
+      isCount(x.preemptions) &&
+      typeof x.fixedTid === 'boolean' &&
+      typeof x.fixedValue === 'boolean' &&
+      (x.clock === null || counts(x.clock));
+    if (
+      !isRecord(state) ||
+      !Array.isArray(state.stack) ||
+      !state.stack.every(isNode) ||
+      typeof state.started !== 'boolean' ||
+      typeof state.finished !== 'boolean' ||
+      typeof state.droppedByBound !== 'boolean' ||
+      !isCount(state.prunedRuns)
+    ) {
+      badCheckpoint(this.name, 'no event stack');
+    }
+    const copy = (JSON.parse(JSON.stringify(state)) as { stack: Node[] }).stack;
+    this.stack = copy;
+    this.started = state.started;
+    this.finished = state.finished;
+    this.droppedByBound = state.droppedByBound;
+    this.prunedRuns = state.prunedRuns;
   }
 
   private backtrack(): void {

@@ -1,7 +1,7 @@
 import { Rng } from '../../sim/rng.js';
 import type { RunResult, Runtime, Scheduler } from '../../sim/runtime.js';
 import type { SimThread } from '../../sim/thread.js';
-import type { Strategy } from '../strategy.js';
+import { badCheckpoint, isCount, isRecord, type Strategy } from '../strategy.js';
 
 /** Steps per run assumed before any run has been seen. */
 const INITIAL_STEP_ESTIMATE = 64;
@@ -104,5 +104,18 @@ export class PctStrategy implements Strategy {
 
   runDone(result: RunResult): void {
     if (this.fixedSteps === null && result.steps > this.k) this.k = result.steps;
+  }
+
+  /** The next run's index and k, the longest run so far (the change points depend on it). */
+  checkpoint(): { run: number; k: number } {
+    return { run: this.run, k: this.k };
+  }
+
+  restore(state: unknown): void {
+    if (!isRecord(state) || !isCount(state.run) || !isCount(state.k) || state.k === 0) {
+      badCheckpoint(this.name, 'no run index and step estimate');
+    }
+    this.run = state.run;
+    if (this.fixedSteps === null) this.k = state.k;
   }
 }

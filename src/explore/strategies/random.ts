@@ -1,6 +1,6 @@
 import { Rng } from '../../sim/rng.js';
 import type { Scheduler } from '../../sim/runtime.js';
-import type { Strategy } from '../strategy.js';
+import { badCheckpoint, isCount, isRecord, type Strategy } from '../strategy.js';
 
 /**
  * Uniform random walk: at each scheduling point every enabled thread is equally likely. Run
@@ -30,4 +30,14 @@ export class RandomStrategy implements Strategy {
   }
 
   runDone(): void {}
+
+  /** The next run's index: each run's stream is (seed, index), so nothing else carries over. */
+  checkpoint(): { run: number } {
+    return { run: this.run };
+  }
+
+  restore(state: unknown): void {
+    if (!isRecord(state) || !isCount(state.run)) badCheckpoint(this.name, 'no run index');
+    this.run = state.run;
+  }
 }
