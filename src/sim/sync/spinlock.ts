@@ -116,13 +116,7 @@ export function* spinLockSection<T>(
   text?: (result: T) => string,
   touches: readonly SimObject[] = [],
 ): Sim<T> {
-  const step = new Step(l, SECTION, 'rmw', false, {
-    label,
-    body,
-    text: text as SectionArg['text'],
-  } satisfies SectionArg);
-  step.touches = touches;
-  return (yield step) as T;
+  return yield* coarseStep(l, SECTION, label, body, text, touches);
 }
 
 /**
@@ -136,7 +130,18 @@ export function* spinLockThen<T>(
   text?: (result: T) => string,
   touches: readonly SimObject[] = [],
 ): Sim<T> {
-  const step = new Step(l, LOCK_THEN, 'rmw', false, {
+  return yield* coarseStep(l, LOCK_THEN, label, body, text, touches);
+}
+
+function* coarseStep<T>(
+  l: SpinLock,
+  op: string,
+  label: string,
+  body: () => T,
+  text: ((result: T) => string) | undefined,
+  touches: readonly SimObject[],
+): Sim<T> {
+  const step = new Step(l, op, 'rmw', false, {
     label,
     body,
     text: text as SectionArg['text'],
