@@ -18,7 +18,10 @@ export interface SplitSearch extends SearchDescription {
  */
 export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOptions): Promise<number> {
   if (opts.resume !== undefined) {
-    throw new MmulabError('MMULAB_BAD_OPTION', '--resume continues a single search: not with --workers or --shard');
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      '--resume continues a single search: not with --workers or --shard',
+    );
   }
   if (opts.workers !== undefined && opts.shard !== undefined) {
     throw new MmulabError(
@@ -48,8 +51,16 @@ export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOp
         '--out records one in-process search (JSONL checkpoints): not with --workers; for shard files use --shard i/n --out FILE',
       );
     }
-    const ref = scenarioRef({ scenario: s.scenario, design: s.design, bugs: s.bugs, driver: opts.driver ?? null });
-    const v = await exploreParallel(ref, { ...split, ...(opts.workers === undefined ? {} : { workers: opts.workers }) });
+    const ref = scenarioRef({
+      scenario: s.scenario,
+      design: s.design,
+      bugs: s.bugs,
+      driver: opts.driver ?? null,
+    });
+    const v = await exploreParallel(ref, {
+      ...split,
+      ...(typeof opts.workers === 'number' ? { workers: opts.workers } : {}),
+    });
     return printVerdict(io, s, v, opts);
   }
   const shard = parseShard(opts.shard);
@@ -62,7 +73,7 @@ export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOp
   if (wantsReports(opts)) {
     throw new MmulabError(
       'MMULAB_BAD_OPTION',
-      'a shard writes no trace or report: replay the merged verdict\'s token for them',
+      "a shard writes no trace or report: replay the merged verdict's token for them",
     );
   }
   const r = runShard(s.program, { ...split, shard });

@@ -6,8 +6,8 @@ import { describeVerdict, type Verdict } from '../../explore/verdict.js';
 import { buildScenario, catalogue, findScenario } from '../../scenarios/catalogue.js';
 import { driverScenarios } from '../../scenarios/races/driver-world.js';
 import type { Scenario } from '../../scenarios/scenario.js';
-import type { Program } from '../../sim/program.js';
 import type { SecondaryMmuDriver } from '../../secondary-mmu/define.js';
+import type { Program } from '../../sim/program.js';
 import { encodeToken } from '../../sim/token.js';
 import { colours, verdictColour } from '../colour.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
@@ -36,8 +36,8 @@ export interface ExploreCliOptions extends ReportFlags {
   readonly out?: string;
   /** Continue the search an --out file recorded, appending to it. */
   readonly resume?: string;
-  /** Run the split search on this many worker threads (src/explore/workers.ts). */
-  readonly workers?: number;
+  /** Run the split search on this many worker threads (src/explore/workers.ts); true: every core. */
+  readonly workers?: number | true;
   /** `i/n`: run shard i of n in this process and write its partial result (mmulab merge). */
   readonly shard?: string;
 }
@@ -322,8 +322,8 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
     .option('--out <file>', 'record the search as JSONL: header, checkpoints, violation, verdict')
     .option('--resume <file>', 'continue the search an --out file recorded (appends to it)')
     .option(
-      '--workers <n>',
-      'split the search (dpor, random, pct) over n worker threads; same verdict, runs and token for any n (default: no split, one in-process search, which also checkpoints)',
+      '--workers [n]',
+      'split the search (dpor, random, pct) over n worker threads, every core if n is left out; same verdict, runs and token for any n (without the flag: one in-process search, which starts faster and can checkpoint)',
       positiveInt('--workers'),
     )
     .option(
