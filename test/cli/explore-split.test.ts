@@ -43,6 +43,13 @@ describe('mmulab explore --workers N', () => {
     }
   }, 60_000);
 
+  it('rebuilds a --driver workload in each worker', async () => {
+    const args = ['munmap', '--driver', 'examples/toy-tlb.ts'];
+    const [one, two] = [await verdict(...args, '--workers', '1'), await verdict(...args, '--workers', '2')];
+    expect([one.code, one.v.verdict, one.v.runs]).toEqual([0, 'verified', 2218]);
+    expect([two.code, two.v.verdict, two.v.runs]).toEqual([0, 'verified', 2218]);
+  }, 60_000);
+
   it('finds the token the replay command reproduces', async () => {
     const { v } = await verdict('kvm-munmap', '--bug', 'no-retry-check', '--workers', '2');
     expect(v.violation?.invariant).toBe('stale-translation');
