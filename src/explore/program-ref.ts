@@ -7,7 +7,8 @@ import type { Program } from '../sim/program.js';
  * A program as data, for a worker thread or another machine to rebuild: the module that
  * exports it (an absolute file URL or path, or a package specifier such as
  * `mmulab/scenarios`), the export's name, and, when the export is a factory, its JSON
- * arguments (`notifierRace(true, 2, 2)` is `{ export: 'notifierRace', args: [true, 2, 2] }`).
+ * arguments (`notifierRace(true, 2, 2)` is `{ export: 'notifierRace', args: [true, 2, 2] }`);
+ * a factory may return a promise of the program.
  */
 export interface ProgramRef {
   readonly module: string;
@@ -30,7 +31,8 @@ export async function resolveProgram(ref: ProgramRef): Promise<Program> {
   const x = mod[ref.export];
   if (x === undefined)
     throw new MmulabError('MMULAB_BAD_PROGRAM', `${ref.module} has no export '${ref.export}'`);
-  const p = typeof x === 'function' ? (x as (...a: unknown[]) => unknown)(...(ref.args ?? [])) : x;
+  // A factory may be async (a scenario with a user's driver module loads it first).
+  const p = typeof x === 'function' ? await (x as (...a: unknown[]) => unknown)(...(ref.args ?? [])) : x;
   if (!isProgram(p)) {
     throw new MmulabError(
       'MMULAB_BAD_PROGRAM',

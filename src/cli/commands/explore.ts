@@ -7,6 +7,7 @@ import { buildScenario, catalogue, findScenario } from '../../scenarios/catalogu
 import { driverScenarios } from '../../scenarios/races/driver-world.js';
 import type { Scenario } from '../../scenarios/scenario.js';
 import type { SecondaryMmuDriver } from '../../secondary-mmu/define.js';
+import type { Program } from '../../sim/program.js';
 import { encodeToken } from '../../sim/token.js';
 import { colours, verdictColour } from '../colour.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
@@ -15,11 +16,13 @@ import { collect, duration, nonNegativeInt, positiveInt } from '../parse.js';
 import { SearchProgress } from '../progress.js';
 import { addReportFlags, type ReportFlags, wantsReports, writeRunReports } from '../reports.js';
 import { readResume, type SearchHeader, SearchLog } from '../search-log.js';
+import { runSplitExplore } from './explore-split.js';
 
 export interface ExploreCliOptions extends ReportFlags {
   readonly bug: string[];
   readonly design?: string;
-  readonly strategy: string;
+  /** Default dfs; dpor with --workers or --shard (dfs does not split). */
+  readonly strategy?: string;
   readonly runs?: number;
   readonly seed: number;
   readonly json?: boolean;
@@ -33,6 +36,10 @@ export interface ExploreCliOptions extends ReportFlags {
   readonly out?: string;
   /** Continue the search an --out file recorded, appending to it. */
   readonly resume?: string;
+  /** Run the split search on this many worker threads (src/explore/workers.ts); true: every core. */
+  readonly workers?: number | true;
+  /** `i/n`: run shard i of n in this process and write its partial result (mmulab merge). */
+  readonly shard?: string;
 }
 
 /**
@@ -83,19 +90,25 @@ export async function runExplore(
   const design = opts.design ?? scenario.designs[0]!;
   const bugs = [...new Set(opts.bug)];
   const program = buildScenario(name, { design, bugs }, from);
-  const strategy = makeStrategy(opts.strategy, {
+  const split = opts.workers !== undefined || opts.shard !== undefined;
+  const strategyName = opts.strategy ?? (split ? 'dpor' : 'dfs');
+  const strategy = makeStrategy(strategyName, {
     seed: opts.seed,
     ...(opts.depth === undefined ? {} : { depth: opts.depth }),
     ...(opts.preemptions === undefined ? {} : { preemptions: opts.preemptions }),
   });
   const maxRuns = opts.runs ?? (strategy.exhaustive ? DEFAULT_RUNS_EXHAUSTIVE : DEFAULT_RUNS_SAMPLING);
+  if (split) {
+    const search = { scenario: name, design, bugs, strategy: strategyName, maxRuns, program, ctx };
+    return runSplitExplore(io, search, opts);
+  }
   const header: SearchHeader = {
     type: 'header',
     version: 1,
     scenario: name,
     design,
     bugs: [...bugs].sort(),
-    strategy: opts.strategy,
+    strategy: strategyName,
     seed: opts.seed,
     depth: opts.depth ?? null,
     preemptions: opts.preemptions ?? null,
@@ -168,12 +181,28 @@ export async function runExplore(
   if (log) {
     if (v.kind === 'bounded') log.checkpoint(v.runs, v.steps, checkpoint!());
     const { written: _, ...line } = {
-      ...verdictJson(name, design, bugs, opts.strategy, v, ctx),
+      ...verdictJson(name, design, bugs, strategyName, v, ctx),
       written: null,
     };
     log.write({ type: 'verdict', ...line });
     log.close();
   }
+  return printVerdict(io, { scenario: name, design, bugs, strategy: strategyName, program, ctx }, v, opts);
+}
+
+/** What a verdict is printed with: the search it ends. */
+export interface SearchDescription {
+  readonly scenario: string;
+  readonly design: string;
+  readonly bugs: readonly string[];
+  readonly strategy: string;
+  readonly program: Program;
+  readonly ctx: ReplayContext;
+}
+
+/** Writes the reports a violation asks for, prints the verdict (text or --json), returns the exit code. */
+export function printVerdict(io: Io, s: SearchDescription, v: Verdict, opts: ExploreCliOptions): number {
+  const { scenario: name, design, bugs, program, ctx } = s;
   const written =
     v.kind === 'violation'
       ? writeRunReports(
@@ -188,7 +217,7 @@ export async function runExplore(
     io.err('mmulab: no violation, so no trace or report was written\n');
   }
   if (opts.json) {
-    io.out(`${JSON.stringify({ ...verdictJson(name, design, bugs, opts.strategy, v, ctx), written })}\n`);
+    io.out(`${JSON.stringify({ ...verdictJson(name, design, bugs, s.strategy, v, ctx), written })}\n`);
   } else {
     const c = colours({ isTty: io.isTty, json: false });
     const text = verdictText(name, design, bugs, v, ctx).split('\n');
@@ -262,7 +291,10 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
     .argument('<scenario>', 'a scenario name (mmulab list)')
     .option('--bug <name>', 'turn on a bug flag of the secondary (repeatable)', collect, [])
     .option('--design <name>', 'notifier design')
-    .option('--strategy <name>', `search strategy (${Object.keys(strategies).join(', ')})`, 'dfs')
+    .option(
+      '--strategy <name>',
+      `search strategy (${Object.keys(strategies).join(', ')}; default dfs, dpor with --workers or --shard)`,
+    )
     .option(
       '--runs <n>',
       `run limit (default ${DEFAULT_RUNS_SAMPLING.toLocaleString('en-US')} for samplers, ${DEFAULT_RUNS_EXHAUSTIVE.toLocaleString('en-US')} for exhaustive strategies)`,
@@ -288,7 +320,16 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
     .option('--driver <path>', 'a driver module (defineSecondaryMmu): run a standard workload against it')
     .option('--json', 'print one JSON object')
     .option('--out <file>', 'record the search as JSONL: header, checkpoints, violation, verdict')
-    .option('--resume <file>', 'continue the search an --out file recorded (appends to it)');
+    .option('--resume <file>', 'continue the search an --out file recorded (appends to it)')
+    .option(
+      '--workers [n]',
+      'split the search (dpor, random, pct) over n worker threads, every core if n is left out; same verdict, runs and token for any n (without the flag: one in-process search, which starts faster and can checkpoint)',
+      positiveInt('--workers'),
+    )
+    .option(
+      '--shard <i/n>',
+      'run shard i of n (0-based) and write its partial result JSON to --out (or stdout with --json) for mmulab merge',
+    );
   addReportFlags(cmd);
   cmd.action(async (name: string, opts: ExploreCliOptions) =>
     setExit(await runExplore(io, name, opts, opts.driver ? await loadDriver(opts.driver) : undefined)),
