@@ -1,8 +1,7 @@
 import { hmm, hmmBugs } from '../../secondary-mmu/hmm/hmm.js';
 import { oomReapTaskMm } from '../claims/oom-reap.js';
 import type { Scenario } from '../scenario.js';
-import { deviceStores, driverWorld } from './driver-world.js';
-import { driverScenario } from './driver-world.js';
+import { driverScenario, driverWorld } from './driver-world.js';
 
 /**
  * An HMM mirror fault against munmap(): hmm_range_fault runs under mmap_lock for read, but the
@@ -35,15 +34,20 @@ export const hmmOomReap: Scenario = {
   secondary: hmm.name,
   designs: hmm.designs,
   threads: ['device', 'oom_reaper'],
-  bugs: { 'sleeps-when-nonblockable': hmmBugs['sleeps-when-nonblockable'] },
+  bugs: hmmBugs,
   safeBugs: {},
+  catalogueSearch: {
+    strategy: 'random',
+    runs: 10_000,
+    why: 'mmu_interval_read_begin’s wait_event on the subscriptions wait queue, open to the reaper’s lockless (trylock) bracket, leaves DPOR over 1,000,000 schedule classes without finishing; hmm-munmap verifies the same fault path exhaustively',
+  },
   build(opts) {
     const bugs = [...opts.bugs].sort();
     return {
       name: `hmm-oom-reap[${opts.design}${bugs.length ? ` ${bugs.join(',')}` : ''}]`,
       setup(rt) {
         const w = driverWorld(rt, hmm, opts);
-        rt.spawn('device', () => deviceStores(w, 1));
+        rt.spawn('device', () => w.dev.fault(0, false));
         rt.spawn('oom_reaper', () => oomReapTaskMm(w.mm));
       },
     };

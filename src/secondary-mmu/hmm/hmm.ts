@@ -3,8 +3,7 @@ import { internalBug, MmulabError } from '../../errors.js';
 import { IntervalChain, MmuIntervalNotifier } from '../../notifier/designs/interval.js';
 import type { Mm } from '../../primary/mm.js';
 import type { MmuNotifierRange } from '../../primary/notify.js';
-import { getUserPagesLocked } from '../../primary/ops/gup.js';
-import { putPage } from '../../primary/page.js';
+import { handleMmFault } from '../../primary/ops/fault.js';
 import { RETRY, retryLoop } from '../../sim/api.js';
 import type { Sim } from '../../sim/step.js';
 import { Mutex, mutexLock, mutexTrylock, mutexUnlock } from '../../sim/sync/mutex.js';
@@ -55,12 +54,24 @@ function* hmmInvalidate(
 }
 
 /**
+ * hmm_range_fault() for one page with HMM_PFN_REQ_FAULT (mm/hmm.c, caller holds mmap_lock for
+ * read): hmm_vma_handle_pte reads the PTE without the PT lock and takes no page reference; a
+ * missing PTE, or a read-only one for a write, goes through handle_mm_fault (hmm_vma_fault)
+ * and the walk starts again (-EBUSY). The pfn, or 0 (-EFAULT).
+ */
+function* hmmRangeFault(mm: Mm, addr: number, write: boolean): Sim<number> {
+  for (;;) {
+    const pte = yield* mm.pte(addr).read();
+    if (pte.present && (!write || pte.write)) return pte.pfn;
+    if ((yield* handleMmFault(mm, addr, write)) !== 0) return 0;
+  }
+}
+
+/**
  * The driver pattern of Documentation/mm/hmm.rst (dmirror_range_fault): read_begin;
  * mmap_read_lock, hmm_range_fault, mmap_read_unlock; take the driver lock; read_retry, and on
  * a change drop the lock and go again; else program the device page table and unlock.
- * hmm_range_fault keeps no page reference (it reads PFNs, faulting missing ones in): modelled
- * as get_user_pages with the reference dropped at once. A failed pass blocks in retryLoop
- * until the subscription's seq moves.
+ * A failed pass blocks in retryLoop until the subscription's seq moves.
  */
 function* hmmFault(
   m: HmmMirror,
@@ -74,8 +85,7 @@ function* hmmFault(
   return yield* retryLoop(function* () {
     const seq = yield* chain.readBegin(sub);
     yield* downRead(mm.mmapLock);
-    const pfn = yield* getUserPagesLocked(mm, addr, write);
-    if (pfn !== 0) yield* putPage(mm.frame(pfn));
+    const pfn = yield* hmmRangeFault(mm, addr, write);
     yield* upRead(mm.mmapLock);
     if (pfn === 0) return false;
     yield* mutexLock(m.mutex);
