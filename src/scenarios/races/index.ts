@@ -1,6 +1,7 @@
 import type { Scenario } from '../scenario.js';
 import { gruDontneed, gruFork, gruMunmap } from './gru.js';
 import { gruRegister } from './gru-register.js';
+import { hmmMunmap, hmmOomReap } from './hmm.js';
 import { iommuDontneed, iommuMunmap } from './iommu.js';
 import { clearRefsSoftDirty, khugepagedRetract } from './primary-ops.js';
 
@@ -12,6 +13,8 @@ export const races: readonly Scenario[] = [
   gruRegister,
   iommuMunmap,
   iommuDontneed,
+  hmmMunmap,
+  hmmOomReap,
   clearRefsSoftDirty,
   khugepagedRetract,
 ];

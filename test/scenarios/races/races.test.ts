@@ -22,6 +22,12 @@ const expected: Record<string, Record<string, string>> = {
   },
   'iommu-munmap': { 'start-end-only': 'coherence', 'flush-sleeps': 'sleep-in-atomic' },
   'iommu-dontneed': { 'start-end-only': 'coherence', 'flush-sleeps': 'sleep-in-atomic' },
+  'hmm-munmap': { 'no-read-retry': 'stale-translation', 'set-seq-outside-lock': 'stale-translation' },
+  'hmm-oom-reap': {
+    'no-read-retry': 'stale-translation',
+    'set-seq-outside-lock': 'coherence',
+    'sleeps-when-nonblockable': 'sleep-in-atomic',
+  },
   // clear_refs holds mmap_lock only for read, like a GRU fault: GRU's flags show here too.
   'clear-refs-soft-dirty': {
     'clear-refs-without-notifier': 'stale-translation',
@@ -42,10 +48,14 @@ describe('historical race scenarios', () => {
 
   for (const s of races) {
     describe(s.name, () => {
-      it('the fix is verified by dpor (every schedule, no cut)', () => {
-        const v = explore(buildScenario(s.name), { strategy: makeStrategy('dpor'), maxRuns: 200_000 });
-        expect(v.kind).toBe('verified');
-      });
+      // A scenario with a sampling catalogue search is checked by its own test file.
+      it.skipIf(s.catalogueSearch !== undefined)(
+        'the fix is verified by dpor (every schedule, no cut)',
+        () => {
+          const v = explore(buildScenario(s.name), { strategy: makeStrategy('dpor'), maxRuns: 200_000 });
+          expect(v.kind).toBe('verified');
+        },
+      );
 
       it('the scenario’s bug flags are exactly the expected ones; every other flag is safe with a reason', () => {
         expect(Object.keys(s.bugs)).toEqual(Object.keys(expected[s.name]!));

@@ -1,0 +1,55 @@
+import { hmm, hmmBugs } from '../../secondary-mmu/hmm/hmm.js';
+import { oomReapTaskMm } from '../claims/oom-reap.js';
+import type { Scenario } from '../scenario.js';
+import { driverScenario, driverWorld } from './driver-world.js';
+
+/**
+ * An HMM mirror fault against munmap(): hmm_range_fault runs under mmap_lock for read, but the
+ * driver drops it before taking its own lock to program the device, so munmap's whole bracket
+ * fits in that gap; read_retry under the driver lock is what catches it (hmm.rst).
+ */
+export const hmmMunmap: Scenario = driverScenario(hmm, 'munmap', {
+  name: 'hmm-munmap',
+  description:
+    'an HMM mirror faults a page in with hmm_range_fault while munmap() unmaps and frees it (mmu_interval_notifier, 5.5+)',
+  reference:
+    'Documentation/mm/hmm.rst (driver pattern), lib/test_hmm.c dmirror_range_fault / dmirror_interval_invalidate, mm/mmu_notifier.c mmu_interval_read_retry',
+  found: ['no-read-retry', 'set-seq-outside-lock'],
+  safe: {
+    'sleeps-when-nonblockable': 'munmap’s range is blockable: mutex_lock is allowed there',
+  },
+});
+
+/**
+ * An HMM mirror against the OOM reaper: __oom_reap_task_mm sends a non-blockable
+ * range_start (4.19+, 93065ac753e4); the mirror must trylock its mutex and fail the range
+ * (-EAGAIN: the reaper skips the VMA) rather than sleep.
+ */
+export const hmmOomReap: Scenario = {
+  name: 'hmm-oom-reap',
+  description:
+    'an HMM mirror faults a page in while the OOM reaper zaps the address space with a non-blockable invalidation',
+  reference:
+    'mm/oom_kill.c __oom_reap_task_mm, include/linux/mmu_notifier.h mmu_notifier_range_blockable, lib/test_hmm.c dmirror_interval_invalidate',
+  secondary: hmm.name,
+  designs: hmm.designs,
+  threads: ['device', 'oom_reaper'],
+  bugs: hmmBugs,
+  safeBugs: {},
+  catalogueSearch: {
+    strategy: 'random',
+    runs: 10_000,
+    why: 'mmu_interval_read_begin’s wait_event on the subscriptions wait queue, open to the reaper’s lockless (trylock) bracket, leaves DPOR over 1,000,000 schedule classes without finishing; hmm-munmap verifies the same fault path exhaustively',
+  },
+  build(opts) {
+    const bugs = [...opts.bugs].sort();
+    return {
+      name: `hmm-oom-reap[${opts.design}${bugs.length ? ` ${bugs.join(',')}` : ''}]`,
+      setup(rt) {
+        const w = driverWorld(rt, hmm, opts);
+        rt.spawn('device', () => w.dev.fault(0, false));
+        rt.spawn('oom_reaper', () => oomReapTaskMm(w.mm));
+      },
+    };
+  },
+};

@@ -1,0 +1,1 @@
+export { type HmmBug, type HmmMirror, hmm, hmmBugs } from './hmm.js';
