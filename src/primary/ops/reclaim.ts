@@ -11,8 +11,8 @@ import {
   mmuNotifierRange,
 } from '../notify.js';
 import { getPage, type PageFrame, putPage } from '../page.js';
-import { PTE_NONE, pteWith } from '../pte.js';
-import { tryToUnmapInvalidatePage } from './unmap-invalidate-page.js';
+import { pteWith } from '../pte.js';
+import { ptepClearFlushToSwap, tryToUnmapInvalidatePage } from './unmap-invalidate-page.js';
 
 /**
  * folio_referenced() → folio_referenced_one() (mm/rmap.c) for the one mapping at `addr`:
@@ -66,14 +66,7 @@ export function* tryToUnmap(mm: Mm, addr: number, page: PageFrame): Sim<boolean>
   const unmapped = yield* spinLockSection(
     mm.ptl,
     'try_to_unmap_one',
-    () => {
-      const pte = mm.pte(addr).value;
-      if (!pte.present || pte.pfn !== page.pfn) return false;
-      mm.pte(addr).value = PTE_NONE;
-      mm.swap.set(addr, page.data);
-      page.mapcount--;
-      return true;
-    },
+    () => ptepClearFlushToSwap(mm, addr, page),
     (ok) => (ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here'),
     mm.ptlFootprint(addr, addr + 1),
   );

@@ -8,6 +8,20 @@ import { type PageFrame, putPage } from '../page.js';
 import { PTE_NONE } from '../pte.js';
 
 /**
+ * The PT-locked part of try_to_unmap_one() for an anonymous page, every era: if the PTE still
+ * maps `page`, clear it (ptep_clear_flush), put the contents in the swap slot and drop the
+ * mapcount. Caller holds the PT lock (its step declares mm.ptlFootprint).
+ */
+export function ptepClearFlushToSwap(mm: Mm, addr: number, page: PageFrame): boolean {
+  const pte = mm.pte(addr).value;
+  if (!pte.present || pte.pfn !== page.pfn) return false;
+  mm.pte(addr).value = PTE_NONE;
+  mm.swap.set(addr, page.data);
+  page.mapcount--;
+  return true;
+}
+
+/**
  * try_to_unmap_one() before 4.13 (mm/rmap.c): no range bracket. Under the rmap lock and the
  * PT lock, ptep_clear_flush() clears the PTE and flushes the CPU TLB; mmu_notifier_invalidate_page()
  * follows, still under the PT lock in 2.6.27–3.5 (ptep_clear_flush_notify: the callback may
@@ -20,14 +34,7 @@ export function* tryToUnmapInvalidatePage(mm: Mm, addr: number, page: PageFrame)
   const unmapped = yield* spinLockThen(
     mm.ptl,
     'try_to_unmap_one',
-    () => {
-      const pte = mm.pte(addr).value;
-      if (!pte.present || pte.pfn !== page.pfn) return false;
-      mm.pte(addr).value = PTE_NONE;
-      mm.swap.set(addr, page.data);
-      page.mapcount--;
-      return true;
-    },
+    () => ptepClearFlushToSwap(mm, addr, page),
     (ok) => (ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here'),
     mm.ptlFootprint(addr, addr + 1),
   );
