@@ -48,6 +48,7 @@ export { ClassicChain, designs, type MmuNotifierChain } from './notifier/index.j
 export type { MmuNotifier, MmuNotifierOps, MmuNotifierRange, MmuNotifyEvent } from './notifier/ops.js';
 export * as primary from './primary/index.js';
 export type { Mm } from './primary/mm.js';
+export { allocPagesGfp, kmalloc } from './primary/ops/alloc.js';
 export { handleMmFault } from './primary/ops/fault.js';
 export { getUserPages, getUserPagesFastOnly, getUserPagesLocked } from './primary/ops/gup.js';
 export { getPage, type PageFrame, putPage } from './primary/page.js';
@@ -96,6 +97,7 @@ export { Kvm, type KvmBug, kvmBugs } from './secondary-mmu/kvm/index.js';
 export { RETRY, retryLoop } from './sim/api.js';
 export { Word } from './sim/cell.js';
 export * as sim from './sim/index.js';
+export { enableLockdep, Lockdep, LockdepMap, lockMapAcquire, lockMapRelease } from './sim/lockdep.js';
 export type { Sim } from './sim/step.js';
 export { AtomicT, atomicDecAndTest, atomicInc, atomicRead } from './sim/sync/atomic.js';
 export { Mutex, mutexLock, mutexTrylock, mutexUnlock } from './sim/sync/mutex.js';

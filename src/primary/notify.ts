@@ -1,4 +1,5 @@
 import { frame } from '../sim/api.js';
+import { LockdepMap, lockMapAcquire, lockMapRelease } from '../sim/lockdep.js';
 import type { Sim } from '../sim/step.js';
 
 /**
@@ -66,27 +67,42 @@ export interface NotifierHost {
   notifierSubscriptions: MmuNotifierSubscriptions | null;
 }
 
-/** mmu_notifier_invalidate_range_start() */
+/**
+ * __mmu_notifier_invalidate_range_start_map (mm/mmu_notifier.c, 23b68395c7c7, 5.2): lockdep's
+ * stand-in for "inside a notifier callback". Held across every start walk (blockable or not,
+ * whether or not the mm has subscribers, so the dependency is learnt early) and every end
+ * walk, and taken by fs_reclaim_acquire (src/primary/gfp.ts): a lock a callback takes must
+ * never be held across an allocation that may reclaim.
+ */
+export const mmuNotifierInvalidateRangeStartMap = new LockdepMap('mmu_notifier_invalidate_range_start');
+
+/** mmu_notifier_invalidate_range_start() (and its _nonblock form, by `range.blockable`) */
 export function* mmuNotifierInvalidateRangeStart(
   mm: NotifierHost,
   range: MmuNotifierRange,
 ): Sim<0 | 'EAGAIN'> {
+  lockMapAcquire(mmuNotifierInvalidateRangeStartMap);
   const subs = mm.notifierSubscriptions;
-  if (!subs) return 0;
-  return yield* frame(
-    `invalidate_range_start(${range.event} ${fmtRange(range)}) from ${range.caller}`,
-    subs.invalidateRangeStart(range),
-  );
+  const ret = subs
+    ? yield* frame(
+        `invalidate_range_start(${range.event} ${fmtRange(range)}) from ${range.caller}`,
+        subs.invalidateRangeStart(range),
+      )
+    : 0;
+  lockMapRelease(mmuNotifierInvalidateRangeStartMap);
+  return ret;
 }
 
 /** mmu_notifier_invalidate_range_end() */
 export function* mmuNotifierInvalidateRangeEnd(mm: NotifierHost, range: MmuNotifierRange): Sim<void> {
   const subs = mm.notifierSubscriptions;
   if (!subs) return;
+  lockMapAcquire(mmuNotifierInvalidateRangeStartMap);
   yield* frame(
     `invalidate_range_end(${range.event} ${fmtRange(range)}) from ${range.caller}`,
     subs.invalidateRangeEnd(range),
   );
+  lockMapRelease(mmuNotifierInvalidateRangeStartMap);
 }
 
 /** mmu_notifier_clear_flush_young() (called by ptep_clear_flush_young_notify under the PT lock) */

@@ -3,6 +3,7 @@ import { gruDontneed, gruFork, gruMunmap } from './gru.js';
 import { gruRegister } from './gru-register.js';
 import { hmmMunmap, hmmOomReap } from './hmm.js';
 import { iommuDontneed, iommuMunmap } from './iommu.js';
+import { odpDeregReclaim } from './odp-reclaim.js';
 import { clearRefsSoftDirty, khugepagedRetract } from './primary-ops.js';
 
 /** The historical-race scenarios (docs/races.md), in the order `mmulab list` shows them. */
@@ -17,4 +18,5 @@ export const races: readonly Scenario[] = [
   hmmOomReap,
   clearRefsSoftDirty,
   khugepagedRetract,
+  odpDeregReclaim,
 ];
