@@ -34,7 +34,10 @@ const deviceOp: fc.Arbitrary<DeviceOp> = fc.record({
  * threads of one to three primary operations: two to four threads in all, devices spawned
  * first. Values are normalized (normalizeWorkload) so shrinking raw numbers stays valid.
  */
-export function workloadArbitrary(ops: readonly CpuOpName[] = CPU_OPS): fc.Arbitrary<Workload> {
+export function workloadArbitrary(
+  ops: readonly CpuOpName[] = CPU_OPS,
+  maxDevices = 2,
+): fc.Arbitrary<Workload> {
   if (ops.length === 0) throw new MmulabError('MMULAB_BAD_OPTION', 'no primary operation to generate');
   // In CPU_OPS order, simplest first: fast-check's oneof shrinks towards the earlier
   // alternatives, so a shrunk workload prefers a fault to an munmap to an OOM reap.
@@ -45,7 +48,10 @@ export function workloadArbitrary(ops: readonly CpuOpName[] = CPU_OPS): fc.Arbit
         minLength: 1,
         maxLength: 2,
       }),
-      devices: fc.array(fc.array(deviceOp, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 2 }),
+      devices: fc.array(fc.array(deviceOp, { minLength: 1, maxLength: 3 }), {
+        minLength: 1,
+        maxLength: maxDevices,
+      }),
       cpus: fc.array(fc.array(cpuOp, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 2 }),
     })
     .map((r) =>

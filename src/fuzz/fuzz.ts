@@ -22,6 +22,8 @@ export interface FuzzOptions {
   readonly strategy: FuzzStrategy;
   /** The primary operations workloads draw from (default: all of CPU_OPS). */
   readonly ops?: readonly CpuOpName[];
+  /** Device threads a workload has at most (1 or 2, default 2). */
+  readonly devices?: number;
   readonly maxSteps?: number;
   /**
    * Workloads fast-check may try while shrinking a failing one (default 400); past it a
@@ -98,6 +100,9 @@ export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzResult {
       `seed must be a non-negative integer, got ${String(opts.seed)}`,
     );
   }
+  if (opts.devices !== undefined && opts.devices !== 1 && opts.devices !== 2) {
+    throw new MmulabError('MMULAB_BAD_OPTION', `devices must be 1 or 2, got ${String(opts.devices)}`);
+  }
   const maxShrinks = opts.maxShrinks ?? DEFAULT_MAX_SHRINKS;
   const t0 = performance.now();
   const cache = new Map<string, Verdict>();
@@ -106,7 +111,7 @@ export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzResult {
   let steps = 0;
   let found: Workload | null = null;
   let afterFailure = 0;
-  const property = fc.property(workloadArbitrary(opts.ops), (w) => {
+  const property = fc.property(workloadArbitrary(opts.ops, opts.devices), (w) => {
     if (found && ++afterFailure > maxShrinks) return true;
     const key = formatWorkload(w);
     let v = cache.get(key);

@@ -34,6 +34,7 @@ export interface FuzzCliOptions {
   readonly driver?: string;
   readonly strategy: string;
   readonly ops?: string;
+  readonly devices: number;
   readonly maxSteps?: number;
   /** One workload in the printed form: search it (or, with --token, replay one run of it). */
   readonly workload?: string;
@@ -213,7 +214,9 @@ export function runFuzz(
     );
     return searchOne(io, target, w, bugs, opts);
   }
-  const opsNote = ops.length === CPU_OPS.length ? '' : `, ops ${ops.join(',')}`;
+  const opsNote =
+    (ops.length === CPU_OPS.length ? '' : `, ops ${ops.join(',')}`) +
+    (opts.devices === 2 ? '' : `, at most ${opts.devices} device thread${opts.devices === 1 ? '' : 's'}`);
   io.out(
     `${header(target, bugs, opts)}: ${n(opts.runs)} workloads x ${n(opts.schedules)} schedules, ${strategy}, seed ${opts.seed}${opsNote}\n`,
   );
@@ -224,6 +227,7 @@ export function runFuzz(
     seed: opts.seed,
     strategy,
     ops,
+    devices: opts.devices,
     maxShrinks: DEFAULT_MAX_SHRINKS,
     ...maxSteps(opts),
   });
@@ -259,6 +263,7 @@ export function registerFuzz(program: Command, io: Io, setExit: (code: number) =
     .option('--driver <path>', 'a driver module (defineSecondaryMmu) instead of a built-in secondary')
     .option('--strategy <name>', 'schedule strategy per workload: random or pct', 'random')
     .option('--ops <op,...>', `primary operations workloads draw from (default all: ${CPU_OPS.join(',')})`)
+    .option('--devices <n>', 'device threads a workload has at most: 1 or 2', positiveInt('--devices'), 2)
     .option('--max-steps <n>', 'step budget of one run', positiveInt('--max-steps'))
     .option('--workload <text>', 'search this one workload (the printed form) instead of generating')
     .option('--token <token>', 'with --workload: replay this one run and print its trace');
