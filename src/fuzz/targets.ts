@@ -62,10 +62,10 @@ export const kvmTarget: FuzzTarget = {
  * A driver written with defineSecondaryMmu (or the SecondaryMmuDriver interface): one device
  * whose threads share its TLB, with the standard workloads' checks (src/scenarios/races/driver-world.ts).
  */
-export function driverTarget(driver: SecondaryMmuDriver): FuzzTarget {
+export function driverTarget(driver: SecondaryMmuDriver, name = driver.name): FuzzTarget {
   const design = driver.designs[0] ?? 'classic';
   return {
-    name: driver.name,
+    name,
     bugs: driver.bugs,
     design,
     deviceLabel: 'device',
@@ -86,7 +86,7 @@ export function driverTarget(driver: SecondaryMmuDriver): FuzzTarget {
 export const fuzzTargets: Readonly<Record<string, FuzzTarget>> = {
   kvm: kvmTarget,
   gru: driverTarget(gru),
-  iommu: driverTarget(iommuSva),
+  iommu: driverTarget(iommuSva, 'iommu'),
   hmm: driverTarget(hmm),
 };
 

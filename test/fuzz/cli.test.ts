@@ -26,12 +26,16 @@ describe('mmulab fuzz', () => {
     expect(lines.at(-1)).toMatch(/^\(5 workloads searched, 8 schedules, 103 steps, \d+ ms\)$/);
   });
 
-  it('the printed reproduce command replays the same violation, step by step', async () => {
-    const r = await cli('fuzz', 'gru', '--bug', 'vtop-before-tfh-read', '--devices', '1', '--seed', '3');
+  it.each([
+    ['gru', '--bug', 'vtop-before-tfh-read', '--devices', '1', '--seed', '3'],
+    ['iommu', '--bug', 'flush-sleeps', '--ops', 'munmap,madvise_dontneed'],
+    ['kvm', '--bug', 'put-page-before-flush', '--strategy', 'pct', '--max-steps', '5000'],
+  ])('the printed reproduce command replays the same violation, step by step: %s', async (...args) => {
+    const r = await cli('fuzz', ...args);
     expect(r.code).toBe(1);
     const line = r.out.split('\n').find((l) => l.startsWith('reproduce: '))!;
     const cmd = argv(line.slice('reproduce: '.length));
-    expect(cmd.slice(0, 2)).toEqual(['mmulab', 'fuzz']);
+    expect(cmd.slice(0, 5)).toEqual(['mmulab', 'fuzz', args[0], '--bug', args[2]]);
     const again = await cli(...cmd.slice(1));
     expect(again.code).toBe(1);
     const name = /^violation: (\S+),/m.exec(r.out)![1];
