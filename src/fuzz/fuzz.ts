@@ -128,11 +128,11 @@ export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzResult {
   });
   const details = fc.check(property, { seed: opts.seed, numRuns: opts.runs });
   const counts = () => ({ workloads, schedules, steps, ms: Math.round(performance.now() - t0) });
-  if (!details.failed || !details.counterexample || !found) {
-    if (details.errorInstance) {
-      throw new Error(`[mmulab internal bug] fuzz property threw: ${String(details.errorInstance)}`);
-    }
-    return { kind: 'bounded', tested: details.numRuns, ...counts() };
+  // A driver that throws in init, or a bad option deep in a search: one line, not a counterexample.
+  if (details.errorInstance instanceof MmulabError) throw details.errorInstance;
+  if (!details.failed) return { kind: 'bounded', tested: details.numRuns, ...counts() };
+  if (!details.counterexample || !found) {
+    throw new Error(`[mmulab internal bug] fuzz property threw: ${String(details.errorInstance)}`);
   }
   const workload = details.counterexample[0];
   const v = exploreWorkload(target, workload, opts, true);

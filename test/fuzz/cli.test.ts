@@ -15,7 +15,7 @@ describe('mmulab fuzz', () => {
     expect(lines.slice(0, -1)).toEqual([
       'fuzz kvm (design classic, bugs: no-retry-check): 100 workloads x 100 schedules, random, seed 1',
       'violation: stale-translation, first in generated workload 1',
-      'minimal workload (fast-check shrank it 6 times):',
+      'minimal workload (fast-check shrank it 6 times, from 3 threads, 5 operations over 2 pages):',
       '  maps 0-1000 rw-p',
       '  T0 vcpu0: store(0x0)',
       '  T1 cpu0: reclaim(0x0)',
@@ -41,6 +41,36 @@ describe('mmulab fuzz', () => {
     const name = /^violation: (\S+),/m.exec(r.out)![1];
     const message = new RegExp(`^${name} at step (\\d+) by \\S+: (.*)$`, 'm').exec(r.out)!;
     expect(again.out).toContain(`VIOLATION ${name} at step ${message[1]}: ${message[2]}`);
+  });
+
+  it('--json: one object with the verdict, the minimal workload and the reproduce command', async () => {
+    const r = await cli('fuzz', 'kvm', '--bug', 'no-retry-check', '--json');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({
+      secondary: 'kvm',
+      bugs: ['no-retry-check'],
+      verdict: 'violation',
+      devices: 2,
+      violation: {
+        invariant: 'stale-translation',
+        workload: 'maps 0-1000 rw-p; T0 vcpu0: store(0x0); T1 cpu0: reclaim(0x0)',
+        foundAt: 1,
+        shrinks: 6,
+        token: 'm1.AAIBBwAC',
+        schedule: { steps: 11, preemptions: 2 },
+        reproduce:
+          "mmulab fuzz kvm --bug no-retry-check --workload 'maps 0-1000 rw-p; T0 vcpu0: store(0x0); T1 cpu0: reclaim(0x0)' --token m1.AAIBBwAC",
+      },
+    });
+    const ok = await cli('fuzz', 'hmm', '--json', '--runs', '3', '--schedules', '5');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({
+      verdict: 'bounded',
+      workloads: 3,
+      schedules: 15,
+      violation: null,
+    });
   });
 
   it('--workload searches one hand-written workload', async () => {

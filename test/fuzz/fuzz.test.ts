@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MmulabError } from '../../src/errors.js';
 import { replay } from '../../src/explore/explorer.js';
 import { type FuzzOptions, fuzz } from '../../src/fuzz/fuzz.js';
 import { workloadProgram } from '../../src/fuzz/program.js';
@@ -80,6 +81,16 @@ describe('shrinking', () => {
     const b = fuzz(fuzzTargets.gru!, opts);
     const strip = (r: typeof a) => ({ ...r, ms: 0 });
     expect(strip(a)).toEqual(strip(b));
+  });
+
+  it('a caller error inside a search is thrown as itself, not taken for a counterexample', () => {
+    const broken = {
+      ...fuzzTargets.kvm!,
+      attach: () => {
+        throw new MmulabError('MMULAB_BAD_DRIVER', 'driver x throws in init: boom');
+      },
+    };
+    expect(() => fuzz(broken, { ...base, bugs: [] })).toThrow('driver x throws in init: boom');
   });
 
   it('rejects bad options with one line', () => {

@@ -17,6 +17,7 @@ import {
   formatWorkloadLines,
   parseWorkload,
   type Workload,
+  workloadPages,
 } from '../../fuzz/workload.js';
 import type { SecondaryMmuDriver } from '../../secondary-mmu/define.js';
 import type { SimEvent } from '../../sim/trace.js';
@@ -39,6 +40,7 @@ export interface FuzzCliOptions {
   /** One workload in the printed form: search it (or, with --token, replay one run of it). */
   readonly workload?: string;
   readonly token?: string;
+  readonly json?: boolean;
 }
 
 export const DEFAULT_FUZZ_RUNS = 100;
@@ -87,6 +89,13 @@ export function reproduceCommand(
   return `mmulab fuzz ${who}${b}${m} --workload '${formatWorkload(w, target.deviceLabel)}' --token ${token}`;
 }
 
+/** `3 threads, 7 operations over 2 pages`: what shrinking started from. */
+function size(w: Workload): string {
+  const ops = w.threads.reduce((k, t) => k + t.ops.length, 0);
+  const pages = workloadPages(w);
+  return `${w.threads.length} threads, ${ops} operations over ${pages} page${pages === 1 ? '' : 's'}`;
+}
+
 function header(target: FuzzTarget, bugs: readonly string[], opts: FuzzCliOptions): string {
   const drv = opts.driver ? ` from ${opts.driver}` : '';
   return `fuzz ${target.name}${drv} (design ${target.design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'})`;
@@ -99,6 +108,10 @@ function printResult(
   opts: FuzzCliOptions,
   r: FuzzResult,
 ): number {
+  if (opts.json) {
+    io.out(`${JSON.stringify(resultJson(target, bugs, opts, r))}\n`);
+    return r.kind === 'violation' ? EXIT_VIOLATION : EXIT_OK;
+  }
   const counts = `(${n(r.workloads)} workloads searched, ${n(r.schedules)} schedules, ${n(r.steps)} steps, ${r.ms} ms)`;
   if (r.kind === 'bounded') {
     io.out(
@@ -109,7 +122,9 @@ function printResult(
   const v = r.violation;
   const lines = [
     `violation: ${v.name}, first in generated workload ${n(r.foundAt)}`,
-    `minimal workload (fast-check shrank it ${r.shrinks} time${r.shrinks === 1 ? '' : 's'}):`,
+    r.shrinks === 0
+      ? 'minimal workload (fast-check could not shrink it):'
+      : `minimal workload (fast-check shrank it ${r.shrinks} time${r.shrinks === 1 ? '' : 's'}, from ${size(r.found)}):`,
     ...formatWorkloadLines(r.workload, target.deviceLabel).map((l) => `  ${l}`),
     `${v.name} at step ${v.step}${v.thread ? ` by ${v.thread}` : ''}: ${v.message}`,
   ];
@@ -123,6 +138,42 @@ function printResult(
   lines.push(`reproduce: ${reproduceCommand(target, r.workload, bugs, r.token, opts)}`);
   io.out(`${lines.join('\n')}\n${counts}\n`);
   return EXIT_VIOLATION;
+}
+
+/** `--json`: the result as one object (the text's facts, nothing more). */
+export function resultJson(target: FuzzTarget, bugs: readonly string[], opts: FuzzCliOptions, r: FuzzResult) {
+  return {
+    secondary: target.name,
+    driver: opts.driver ?? null,
+    design: target.design,
+    bugs,
+    seed: opts.seed,
+    strategy: opts.strategy,
+    schedulesPerWorkload: opts.schedules,
+    ops: opts.ops === undefined ? CPU_OPS : parseOps(opts.ops),
+    devices: opts.devices,
+    verdict: r.kind,
+    workloads: r.workloads,
+    schedules: r.schedules,
+    steps: r.steps,
+    ms: r.ms,
+    violation:
+      r.kind === 'violation'
+        ? {
+            invariant: r.violation.name,
+            message: r.violation.message,
+            step: r.violation.step,
+            thread: r.violation.thread,
+            workload: formatWorkload(r.workload, target.deviceLabel),
+            found: formatWorkload(r.found, target.deviceLabel),
+            foundAt: r.foundAt,
+            shrinks: r.shrinks,
+            token: r.token,
+            schedule: r.schedule ?? null,
+            reproduce: reproduceCommand(target, r.workload, bugs, r.token, opts),
+          }
+        : null,
+  };
 }
 
 /** `--workload W --token T`: the one run, as a trace. */
@@ -217,9 +268,10 @@ export function runFuzz(
   const opsNote =
     (ops.length === CPU_OPS.length ? '' : `, ops ${ops.join(',')}`) +
     (opts.devices === 2 ? '' : `, at most ${opts.devices} device thread${opts.devices === 1 ? '' : 's'}`);
-  io.out(
-    `${header(target, bugs, opts)}: ${n(opts.runs)} workloads x ${n(opts.schedules)} schedules, ${strategy}, seed ${opts.seed}${opsNote}\n`,
-  );
+  if (!opts.json)
+    io.out(
+      `${header(target, bugs, opts)}: ${n(opts.runs)} workloads x ${n(opts.schedules)} schedules, ${strategy}, seed ${opts.seed}${opsNote}\n`,
+    );
   const r = fuzz(target, {
     bugs,
     runs: opts.runs,
@@ -241,15 +293,10 @@ export function registerFuzz(program: Command, io: Io, setExit: (code: number) =
       'generate workloads (primary operations over a small address space, device accesses) against a secondary; shrink the first violation',
     )
     .argument('[secondary]', `a secondary MMU (${Object.keys(fuzzTargets).join(', ')}); or --driver`)
-    .option(
-      '--runs <n>',
-      `workloads to generate (default ${DEFAULT_FUZZ_RUNS})`,
-      positiveInt('--runs'),
-      DEFAULT_FUZZ_RUNS,
-    )
+    .option('--runs <n>', 'workloads to generate', positiveInt('--runs'), DEFAULT_FUZZ_RUNS)
     .option(
       '--schedules <m>',
-      `schedules searched per workload (default ${DEFAULT_FUZZ_SCHEDULES})`,
+      'schedules searched per workload',
       positiveInt('--schedules'),
       DEFAULT_FUZZ_SCHEDULES,
     )
@@ -266,13 +313,14 @@ export function registerFuzz(program: Command, io: Io, setExit: (code: number) =
     .option('--devices <n>', 'device threads a workload has at most: 1 or 2', positiveInt('--devices'), 2)
     .option('--max-steps <n>', 'step budget of one run', positiveInt('--max-steps'))
     .option('--workload <text>', 'search this one workload (the printed form) instead of generating')
-    .option('--token <token>', 'with --workload: replay this one run and print its trace');
+    .option('--token <token>', 'with --workload: replay this one run and print its trace')
+    .option('--json', 'print one JSON object');
   withExamples(cmd, [
     [
       'mmulab fuzz kvm --bug no-retry-check',
       'find the textbook race from random workloads; prints the minimal one',
     ],
-    ['mmulab fuzz hmm --runs 500 --schedules 200', 'attack the correct HMM mirror (bounded: no proof)'],
+    ['mmulab fuzz hmm --devices 1', 'attack the correct HMM mirror: bounded, no proof'],
     ['mmulab fuzz --driver examples/toy-tlb.ts --bug noRetryCheck', 'fuzz your own driver'],
     [
       "mmulab fuzz kvm --bug no-retry-check --workload 'maps 0-1000 rw-p; T0 vcpu0: store(0x0); T1 cpu0: reclaim(0x0)' --token m1.AAIBBwAC",
