@@ -53,6 +53,8 @@ export type FuzzResult =
       readonly foundAt: number;
       /** Shrink steps fast-check took (workloads accepted as smaller). */
       readonly shrinks: number;
+      /** fast-check's counterexamplePath: with the seed, where its replay starts. */
+      readonly path: string;
       readonly violation: Violation;
       /** The shrunk schedule's replay token, for `--workload ... --token`. */
       readonly token: string;
@@ -143,6 +145,7 @@ export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzResult {
     found,
     foundAt: details.numRuns,
     shrinks: details.numShrinks,
+    path: details.counterexamplePath,
     violation: v.violation,
     token: v.token,
     ...(v.shrink ? { schedule: v.shrink } : {}),
