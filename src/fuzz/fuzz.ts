@@ -68,7 +68,10 @@ export const DEFAULT_MAX_SHRINKS = 400;
 export function exploreWorkload(
   target: FuzzTarget,
   w: Workload,
-  opts: Pick<FuzzOptions, 'bugs' | 'schedules' | 'seed' | 'strategy' | 'maxSteps'>,
+  opts: Pick<FuzzOptions, 'bugs' | 'schedules' | 'seed' | 'maxSteps'> & {
+    /** random or pct when fuzzing; any strategy (dfs, dpor: exhaustive) for one workload. */
+    readonly strategy: string;
+  },
   shrink = false,
 ): Verdict {
   return explore(workloadProgram(target, w, opts.bugs), {

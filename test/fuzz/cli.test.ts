@@ -89,6 +89,21 @@ describe('mmulab fuzz', () => {
     expect(r.out).toContain('violation: sleep-in-atomic');
   });
 
+  it('--workload with dpor: the fixed KVM verified over every schedule of one workload, the bug found', async () => {
+    const w = 'maps 0-1000 rw-p; T0 vcpu0: store(0x0); T1 cpu0: munmap(0x0, 0x1000)';
+    const ok = await cli('fuzz', 'kvm', '--workload', w, '--strategy', 'dpor', '--schedules', '100000');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain(
+      'fuzz kvm (design classic, bugs: none): one workload x 100,000 schedules at most, dpor\nverified: every schedule ran (691 runs) with no violation\n(691 schedules, ',
+    );
+    const cut = await cli('fuzz', 'kvm', '--workload', w, '--strategy', 'dpor', '--schedules', '100');
+    expect(cut.code).toBe(0);
+    expect(cut.out).toContain('bounded: no violation in 100 runs (cut by the run limit; not a proof)');
+    const bug = await cli('fuzz', 'kvm', '--bug', 'no-retry-check', '--workload', w, '--strategy', 'dpor');
+    expect(bug.code).toBe(1);
+    expect(bug.out).toContain(`violation: stale-translation\nworkload:\n  maps 0-1000 rw-p\n`);
+  });
+
   it('a fixed driver: bounded, exit 0, never verified', async () => {
     const r = await cli('fuzz', 'hmm', '--runs', '5', '--schedules', '20', '--devices', '1');
     expect(r.code).toBe(0);
@@ -140,7 +155,14 @@ describe('mmulab fuzz', () => {
       ['fuzz', 'kvm', '--runs', '0'],
       "error: option '--runs <n>' argument '0' is invalid. --runs must be a positive integer, got '0'",
     ],
-    [['fuzz', 'kvm', '--strategy', 'dpor'], "mmulab: --strategy must be random or pct, got 'dpor'"],
+    [
+      ['fuzz', 'kvm', '--strategy', 'dpor'],
+      "mmulab: --strategy must be random or pct, got 'dpor' (dfs and dpor search one --workload)",
+    ],
+    [
+      ['fuzz', 'kvm', '--workload', 'maps 0-1000 rw-p; T0 vcpu0: store(0x0)', '--strategy', 'bfs'],
+      "mmulab: --strategy must be one of random, pct, dfs, dpor, got 'bfs'",
+    ],
     [
       ['fuzz', 'kvm', '--ops', 'fault,mremap'],
       "mmulab: unknown operation 'mremap' in --ops (valid: fault, munmap, madvise_dontneed, mprotect, reclaim, fork, oom_reap)",

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { MmulabError } from '../../errors.js';
 import { replay } from '../../explore/explorer.js';
+import { strategies } from '../../explore/strategies/index.js';
+import { describeVerdict } from '../../explore/verdict.js';
 import {
   DEFAULT_MAX_SHRINKS,
   exploreWorkload,
@@ -68,11 +70,15 @@ function parseOps(s: string | undefined): readonly CpuOpName[] {
   return ops as CpuOpName[];
 }
 
-function parseStrategy(s: string): FuzzStrategy {
-  if (s !== 'random' && s !== 'pct') {
-    throw new MmulabError('MMULAB_UNKNOWN_STRATEGY', `--strategy must be random or pct, got '${s}'`);
-  }
-  return s;
+function parseStrategy(s: string, single: boolean): string {
+  if (s === 'random' || s === 'pct') return s;
+  if (single && Object.hasOwn(strategies, s)) return s;
+  throw new MmulabError(
+    'MMULAB_UNKNOWN_STRATEGY',
+    single
+      ? `--strategy must be one of ${Object.keys(strategies).join(', ')}, got '${s}'`
+      : `--strategy must be random or pct, got '${s}' (dfs and dpor search one --workload)`,
+  );
 }
 
 /** The command that reproduces one run exactly: the workload, its bugs and the schedule's token. */
@@ -112,7 +118,7 @@ function printResult(
     io.out(`${JSON.stringify(resultJson(target, bugs, opts, r))}\n`);
     return r.kind === 'violation' ? EXIT_VIOLATION : EXIT_OK;
   }
-  const counts = `(${n(r.workloads)} workloads searched, ${n(r.schedules)} schedules, ${n(r.steps)} steps, ${r.ms} ms)`;
+  const counts = `(${n(r.workloads)} workload${r.workloads === 1 ? '' : 's'} searched, ${n(r.schedules)} schedules, ${n(r.steps)} steps, ${r.ms} ms)`;
   if (r.kind === 'bounded') {
     io.out(
       `bounded: no violation in ${n(r.tested)} workloads x ${n(opts.schedules)} schedules (not a proof)\n${counts}\n`,
@@ -120,11 +126,14 @@ function printResult(
     return EXIT_OK;
   }
   const v = r.violation;
+  const generated = r.path !== '';
   const lines = [
-    `violation: ${v.name}, first in generated workload ${n(r.foundAt)}`,
-    r.shrinks === 0
-      ? 'minimal workload (fast-check could not shrink it):'
-      : `minimal workload (fast-check shrank it ${r.shrinks} time${r.shrinks === 1 ? '' : 's'}, from ${size(r.found)}):`,
+    generated ? `violation: ${v.name}, first in generated workload ${n(r.foundAt)}` : `violation: ${v.name}`,
+    !generated
+      ? 'workload:'
+      : r.shrinks === 0
+        ? 'minimal workload (fast-check could not shrink it):'
+        : `minimal workload (fast-check shrank it ${r.shrinks} time${r.shrinks === 1 ? '' : 's'}, from ${size(r.found)}):`,
     ...formatWorkloadLines(r.workload, target.deviceLabel).map((l) => `  ${l}`),
     `${v.name} at step ${v.step}${v.thread ? ` by ${v.thread}` : ''}: ${v.message}`,
   ];
@@ -195,7 +204,11 @@ function replayOne(
   return r.violation ? EXIT_VIOLATION : EXIT_OK;
 }
 
-/** `--workload W`: that workload's schedules, searched and shrunk as a fuzz case is. */
+/**
+ * `--workload W`: that workload's schedules, searched (and a violation's schedule shrunk) as a
+ * fuzz case is. With an exhaustive strategy (dpor, dfs) that finishes uncut, the verdict is
+ * `verified` for this workload: every schedule of it ran.
+ */
 function searchOne(
   io: Io,
   target: FuzzTarget,
@@ -203,32 +216,42 @@ function searchOne(
   bugs: readonly string[],
   opts: FuzzCliOptions,
 ): number {
-  const strategy = parseStrategy(opts.strategy);
+  const strategy = parseStrategy(opts.strategy, true);
   const v = exploreWorkload(
     target,
     w,
     { bugs, schedules: opts.schedules, seed: opts.seed, strategy, ...maxSteps(opts) },
     true,
   );
-  const r: FuzzResult =
-    v.kind === 'violation'
-      ? {
-          kind: 'violation',
-          workload: w,
-          found: w,
-          foundAt: 1,
-          shrinks: 0,
-          path: '',
-          violation: v.violation,
-          token: v.token,
-          ...(v.shrink ? { schedule: v.shrink } : {}),
-          workloads: 1,
-          schedules: v.runs,
-          steps: v.steps,
-          ms: v.ms,
-        }
-      : { kind: 'bounded', tested: 1, workloads: 1, schedules: v.runs, steps: v.steps, ms: v.ms };
-  return printResult(io, target, bugs, opts, r);
+  if (v.kind === 'violation') {
+    const r: FuzzResult = {
+      kind: 'violation',
+      workload: w,
+      found: w,
+      foundAt: 1,
+      shrinks: 0,
+      path: '',
+      violation: v.violation,
+      token: v.token,
+      ...(v.shrink ? { schedule: v.shrink } : {}),
+      workloads: 1,
+      schedules: v.runs,
+      steps: v.steps,
+      ms: v.ms,
+    };
+    return printResult(io, target, bugs, opts, r);
+  }
+  if (opts.json) {
+    const cut = v.kind === 'bounded' ? v.cut : null;
+    const { runs, steps, ms } = v;
+    const workload = formatWorkload(w, target.deviceLabel);
+    io.out(
+      `${JSON.stringify({ secondary: target.name, design: target.design, bugs, strategy, workload, verdict: v.kind, cut, schedules: runs, steps, ms, violation: null })}\n`,
+    );
+    return EXIT_OK;
+  }
+  io.out(`${describeVerdict(v)}\n(${n(v.runs)} schedules, ${n(v.steps)} steps, ${v.ms} ms)\n`);
+  return EXIT_OK;
 }
 
 function maxSteps(opts: FuzzCliOptions): { maxSteps?: number } {
@@ -254,7 +277,7 @@ export function runFuzz(
   const target = driver ? driverTarget(driver) : findFuzzTarget(secondary!);
   const bugs = bugList(opts);
   checkBugs(target, bugs);
-  const strategy = parseStrategy(opts.strategy);
+  const strategy = parseStrategy(opts.strategy, opts.workload !== undefined);
   const ops = parseOps(opts.ops);
   if (opts.token !== undefined && opts.workload === undefined) {
     throw new MmulabError('MMULAB_BAD_OPTION', '--token replays a run of a --workload: give both');
@@ -263,7 +286,7 @@ export function runFuzz(
   if (w && opts.token !== undefined) return replayOne(io, target, w, bugs, opts);
   if (w) {
     io.out(
-      `${header(target, bugs, opts)}: one workload x ${n(opts.schedules)} schedules, ${strategy}, seed ${opts.seed}\n`,
+      `${header(target, bugs, opts)}: one workload x ${n(opts.schedules)} schedules at most, ${strategy}${strategy === 'random' || strategy === 'pct' ? `, seed ${opts.seed}` : ''}\n`,
     );
     return searchOne(io, target, w, bugs, opts);
   }
@@ -279,7 +302,7 @@ export function runFuzz(
     runs: opts.runs,
     schedules: opts.schedules,
     seed: opts.seed,
-    strategy,
+    strategy: strategy as FuzzStrategy,
     ops,
     devices: opts.devices,
     maxShrinks: DEFAULT_MAX_SHRINKS,
@@ -310,7 +333,11 @@ export function registerFuzz(program: Command, io: Io, setExit: (code: number) =
       [],
     )
     .option('--driver <path>', 'a driver module (defineSecondaryMmu) instead of a built-in secondary')
-    .option('--strategy <name>', 'schedule strategy per workload: random or pct', 'random')
+    .option(
+      '--strategy <name>',
+      'schedule strategy per workload: random or pct (dfs, dpor too for one --workload)',
+      'random',
+    )
     .option('--ops <op,...>', `primary operations workloads draw from (default all: ${CPU_OPS.join(',')})`)
     .option('--devices <n>', 'device threads a workload has at most: 1 or 2', positiveInt('--devices'), 2)
     .option('--max-steps <n>', 'step budget of one run', positiveInt('--max-steps'))
