@@ -44,6 +44,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     ],
     ['mmulab explore kvm-munmap --strategy dpor', 'verify the correct KVM protocol over every schedule'],
     ['mmulab replay kvm-munmap --bug no-retry-check --token m1.AAQBAgAE', 'the interleaving, step by step'],
+    ['mmulab fuzz kvm --bug no-retry-check', 'generated workloads against KVM; the first violation shrunk'],
     ['mmulab demo', "the runtime's demo programs and their verdicts"],
   ]);
   registerCatalogue(program, io, setExit);

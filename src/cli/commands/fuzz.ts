@@ -113,6 +113,8 @@ function printResult(
   bugs: readonly string[],
   opts: FuzzCliOptions,
   r: FuzzResult,
+  /** One given workload (`--workload`): nothing was generated or shrunk. */
+  given = false,
 ): number {
   if (opts.json) {
     io.out(`${JSON.stringify(resultJson(target, bugs, opts, r))}\n`);
@@ -126,7 +128,7 @@ function printResult(
     return EXIT_OK;
   }
   const v = r.violation;
-  const generated = r.path !== '';
+  const generated = !given;
   const lines = [
     generated ? `violation: ${v.name}, first in generated workload ${n(r.foundAt)}` : `violation: ${v.name}`,
     !generated
@@ -239,7 +241,7 @@ function searchOne(
       steps: v.steps,
       ms: v.ms,
     };
-    return printResult(io, target, bugs, opts, r);
+    return printResult(io, target, bugs, opts, r, true);
   }
   if (opts.json) {
     const cut = v.kind === 'bounded' ? v.cut : null;
