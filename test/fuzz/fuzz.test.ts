@@ -4,7 +4,7 @@ import { replay } from '../../src/explore/explorer.js';
 import { type FuzzOptions, fuzz } from '../../src/fuzz/fuzz.js';
 import { workloadProgram } from '../../src/fuzz/program.js';
 import { fuzzTargets } from '../../src/fuzz/targets.js';
-import { type CpuOpName, formatWorkload } from '../../src/fuzz/workload.js';
+import { type CpuOpName, formatWorkload, type Workload, workloadPages } from '../../src/fuzz/workload.js';
 
 /**
  * The budgets under which each fixed driver passes. One device thread: with two, a device
@@ -45,6 +45,11 @@ describe('fuzz finds each bug flag a workload can reach', () => {
     expect(r.kind).toBe('violation');
     if (r.kind !== 'violation') return;
     expect(r.violation.name).toBe(violation);
+    // Shrinking never grows a workload: no more threads, operations or pages than found.
+    const ops = (w: Workload) => w.threads.reduce((k, t) => k + t.ops.length, 0);
+    expect(r.workload.threads.length).toBeLessThanOrEqual(r.found.threads.length);
+    expect(ops(r.workload)).toBeLessThanOrEqual(ops(r.found));
+    expect(workloadPages(r.workload)).toBeLessThanOrEqual(workloadPages(r.found));
     // The token replays the shrunk workload to the same violation.
     const again = replay(workloadProgram(target, r.workload, [bug]), r.token);
     expect(again.violation?.name).toBe(violation);
