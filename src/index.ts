@@ -42,6 +42,19 @@ export {
   strategies,
   type Verdict,
 } from './explore/index.js';
+export {
+  driverTarget,
+  type FuzzOptions,
+  type FuzzResult,
+  type FuzzTarget,
+  formatWorkload,
+  fuzz,
+  fuzzTargets,
+  parseWorkload,
+  type Workload,
+  workloadArbitrary,
+  workloadProgram,
+} from './fuzz/index.js';
 export { ClassicChain, designs, type MmuNotifierChain } from './notifier/index.js';
 // The driver-author API (docs/driver-guide.md): defineSecondaryMmu, the device TLB, the
 // primary's gup/fault entry points, the notifier types and the kernel primitives.
