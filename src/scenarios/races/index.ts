@@ -2,7 +2,8 @@ import type { Scenario } from '../scenario.js';
 import { gruDontneed, gruFork, gruMunmap } from './gru.js';
 import { gruRegister } from './gru-register.js';
 import { hmmMunmap, hmmOomReap } from './hmm.js';
-import { iommuDontneed, iommuMunmap } from './iommu.js';
+import { eraRaces } from './eras.js';
+import { iommuDontneed, iommuMunmap, iommuMunmap413 } from './iommu.js';
 import { clearRefsSoftDirty, khugepagedRetract } from './primary-ops.js';
 
 /** The historical-race scenarios (docs/races.md), in the order `mmulab list` shows them. */
@@ -17,4 +18,6 @@ export const races: readonly Scenario[] = [
   hmmOomReap,
   clearRefsSoftDirty,
   khugepagedRetract,
+  iommuMunmap413,
+  ...eraRaces,
 ];
