@@ -285,7 +285,8 @@ export class ClassicChain implements MmuNotifierChain {
     this.noRegistrationDuringRun('mmu_notifier_release unlinking the subscribers');
     for (;;) {
       yield* spinLock(this.lock);
-      const first = (yield* this.list.update((l) => l.slice(1)))[0];
+      const first = (yield* this.list.read())[0];
+      if (first) yield* this.list.update((l) => l.filter((s) => s !== first));
       yield* spinUnlock(this.lock);
       if (!first) break;
       const idx = yield* this.srcuLock();

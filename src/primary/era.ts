@@ -47,7 +47,9 @@ export function changePteBracketed(era: MmEra): boolean {
  * The secondary-TLB flush a CPU TLB flush brings with it: none before 3.19 (the model's
  * 2.6.27 and 3.6 eras), ->invalidate_range (3.19–6.5), ->arch_invalidate_secondary_tlbs (6.6+).
  */
-export function secondaryTlbCallback(era: MmEra): 'none' | 'invalidate_range' | 'arch_invalidate_secondary_tlbs' {
+export function secondaryTlbCallback(
+  era: MmEra,
+): 'none' | 'invalidate_range' | 'arch_invalidate_secondary_tlbs' {
   if (!eraAtLeast(era, '4.13')) return 'none';
   return eraAtLeast(era, '6.6') ? 'arch_invalidate_secondary_tlbs' : 'invalidate_range';
 }

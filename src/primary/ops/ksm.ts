@@ -2,7 +2,11 @@ import type { Sim } from '../../sim/step.js';
 import { downRead, upRead } from '../../sim/sync/rwsem.js';
 import { changePteBracketed } from '../era.js';
 import type { Mm } from '../mm.js';
-import { mmuNotifierInvalidateRangeEnd, mmuNotifierInvalidateRangeStart, mmuNotifierRange } from '../notify.js';
+import {
+  mmuNotifierInvalidateRangeEnd,
+  mmuNotifierInvalidateRangeStart,
+  mmuNotifierRange,
+} from '../notify.js';
 import { type PageFrame, putPage } from '../page.js';
 import { mkPte, type Pte } from '../pte.js';
 import { setPteAtNotify } from './set-pte-notify.js';

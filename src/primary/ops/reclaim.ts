@@ -2,8 +2,8 @@ import { note } from '../../sim/api.js';
 import type { Sim } from '../../sim/step.js';
 import { downRead, upRead } from '../../sim/sync/rwsem.js';
 import { spinLockSection, spinLockThen, spinUnlock } from '../../sim/sync/spinlock.js';
-import type { Mm } from '../mm.js';
 import { hasInvalidatePage, secondaryTlbCallback } from '../era.js';
+import type { Mm } from '../mm.js';
 import {
   mmuNotifierArchInvalidateSecondaryTlbs,
   mmuNotifierClearFlushYoung,
@@ -68,7 +68,8 @@ export function* tryToUnmap(mm: Mm, addr: number, page: PageFrame): Sim<boolean>
   const range = mmuNotifierRange(addr, addr + 1, 'MMU_NOTIFY_CLEAR', 'try_to_unmap');
   yield* mmuNotifierInvalidateRangeStart(mm, range);
   const clear = () => ptepClearFlushToSwap(mm, addr, page);
-  const text = (ok: boolean) => (ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here');
+  const text = (ok: boolean) =>
+    ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here';
   let unmapped: boolean;
   if (secondaryTlbCallback(mm.era) === 'invalidate_range') {
     // ptep_clear_flush_notify(): invalidate_range with the PT lock held.
@@ -79,7 +80,13 @@ export function* tryToUnmap(mm: Mm, addr: number, page: PageFrame): Sim<boolean>
     }
     yield* spinUnlock(mm.ptl);
   } else {
-    unmapped = yield* spinLockSection(mm.ptl, 'try_to_unmap_one', clear, text, mm.ptlFootprint(addr, addr + 1));
+    unmapped = yield* spinLockSection(
+      mm.ptl,
+      'try_to_unmap_one',
+      clear,
+      text,
+      mm.ptlFootprint(addr, addr + 1),
+    );
     if (unmapped) {
       note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush, under the PT lock)`);
       // Under the PT lock in the kernel; here just after it, which is equivalent: the PTE is

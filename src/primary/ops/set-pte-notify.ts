@@ -37,7 +37,10 @@ export function* setPteAtNotify(
         old = cur;
         return true;
       },
-      (ok) => (ok ? `ptep_clear_flush + set_pte_at(${mm.name}.pte[${addr}], ${fmtPte(mm.pte(addr).value)})` : `${mm.name}.pte[${addr}] changed: nothing done`),
+      (ok) =>
+        ok
+          ? `ptep_clear_flush + set_pte_at(${mm.name}.pte[${addr}], ${fmtPte(mm.pte(addr).value)})`
+          : `${mm.name}.pte[${addr}] left as is (${label} gave up)`,
       mm.ptlFootprint(addr, addr + 1),
     );
     if (old === null) return false;
@@ -55,7 +58,10 @@ export function* setPteAtNotify(
       mm.pteChanging.add(addr);
       return cur;
     },
-    (o) => (o ? `ptep_clear_flush(${mm.name}.pte[${addr}]) (was ${fmtPte(o)})` : `${mm.name}.pte[${addr}] changed: nothing done`),
+    (o) =>
+      o
+        ? `ptep_clear_flush(${mm.name}.pte[${addr}]) (was ${fmtPte(o)})`
+        : `${mm.name}.pte[${addr}] left as is (${label} gave up)`,
     mm.ptlFootprint(addr, addr + 1),
   );
   if (old) {

@@ -130,7 +130,11 @@ function ksmScenario(era: MmEra, name: string): Scenario {
       : {}),
     setup(rt, opts) {
       const pages = new PageAllocator(4);
-      const mm = new Mm('mm', pages, { size: 1, vmas: [{ start: 0, end: 1, write: true, private: true }], era });
+      const mm = new Mm('mm', pages, {
+        size: 1,
+        vmas: [{ start: 0, end: 1, write: true, private: true }],
+        era,
+      });
       const page = mm.frame(mm.populate(0, INITIAL));
       // The stable page of the same contents: the stable tree holds its reference.
       const kpage = pages.take();

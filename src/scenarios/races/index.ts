@@ -1,8 +1,8 @@
 import type { Scenario } from '../scenario.js';
+import { eraRaces } from './eras.js';
 import { gruDontneed, gruFork, gruMunmap } from './gru.js';
 import { gruRegister } from './gru-register.js';
 import { hmmMunmap, hmmOomReap } from './hmm.js';
-import { eraRaces } from './eras.js';
 import { iommuDontneed, iommuMunmap, iommuMunmap413 } from './iommu.js';
 import { clearRefsSoftDirty, khugepagedRetract } from './primary-ops.js';
 

@@ -27,7 +27,8 @@ export const iommuMunmap413: Scenario = driverScenario(iommuSva, 'munmap', {
   name: 'iommu-munmap-4.13',
   description:
     'an SVA device stores while munmap() frees the page; 4.13–6.5 order: invalidate_range from tlb_flush_mmu and from range_end',
-  reference: 'mm/memory.c tlb_flush_mmu_tlbonly, mm/mmu_notifier.c __mmu_notifier_invalidate_range_end (3.19–6.5)',
+  reference:
+    'mm/memory.c tlb_flush_mmu_tlbonly, mm/mmu_notifier.c __mmu_notifier_invalidate_range_end (3.19–6.5)',
   found: ['start-end-only'],
   safe: {
     'flush-sleeps':

@@ -1,7 +1,7 @@
 import { putPage } from '../../primary/page.js';
+import type { Sim } from '../../sim/step.js';
 import { Mutex, mutexLock, mutexUnlock } from '../../sim/sync/mutex.js';
 import { SpinLock, spinLock, spinUnlock } from '../../sim/sync/spinlock.js';
-import type { Sim } from '../../sim/step.js';
 import { type BugFlags, defineSecondaryMmu, getUserPage } from '../define.js';
 import { DeviceTlb } from '../device-tlb.js';
 

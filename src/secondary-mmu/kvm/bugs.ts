@@ -16,7 +16,7 @@ export type KvmChangePteBug = 'change-pte-no-seq-bump';
 
 export const kvmChangePteBugs: Readonly<Record<KvmChangePteBug, string>> = {
   'change-pte-no-seq-bump':
-    "kvm_mmu_notifier_change_pte without mmu_invalidate_seq++: the 5.13–6.8 handler (Christopherson, 2021: change_pte \"must be surrounded by invalidate_range_{start,end}\", so the bump went), on a primary whose set_pte_at_notify is not bracketed (before 3.7, 6bdb913f0a70): a vCPU fault that resolved the old pfn before KSM replaced the PTE passes its check and maps the old page",
+    'kvm_mmu_notifier_change_pte without mmu_invalidate_seq++: the 5.13–6.8 handler (Christopherson, 2021: change_pte "must be surrounded by invalidate_range_{start,end}", so the bump went), on a primary whose set_pte_at_notify is not bracketed (before 3.7, 6bdb913f0a70): a vCPU fault that resolved the old pfn before KSM replaced the PTE passes its check and maps the old page',
 };
 
 export const kvmBugs: Readonly<Record<Exclude<KvmBug, KvmChangePteBug>, string>> = {
