@@ -55,6 +55,7 @@ function* writeProtectPage(mm: Mm, addr: number, page: PageFrame): Sim<Pte | nul
  * stable page `kpage` is referenced and mapped (get_page, page_add_anon_rmap), the PTE cleared
  * and flushed and set to `kpage` read-only with set_pte_at_notify; then, still under the
  * lock, the old page's rmap and the mapping's reference go (page_remove_rmap, put_page).
+ * `after` runs as steps of its own, so the rmap change is made in the first section step.
  */
 function* replacePage(mm: Mm, addr: number, page: PageFrame, kpage: PageFrame, orig: Pte): Sim<boolean> {
   return yield* bracketed(mm, addr, 'replace_page', () =>
@@ -66,13 +67,13 @@ function* replacePage(mm: Mm, addr: number, page: PageFrame, kpage: PageFrame, o
         if (old.present !== orig.present || old.pfn !== orig.pfn || old.write !== orig.write) return false;
         kpage.refcount++;
         kpage.mapcount++;
+        // page_remove_rmap(page): after the set in the kernel, in the same PT-lock section.
+        page.mapcount--;
         return true;
       },
       () => mkPte(kpage.pfn, false, false, false),
-      function* () {
-        page.mapcount--;
-        yield* putPage(page);
-      },
+      // The mapping's reference, still under the PT lock (KSM's own keeps the page alive).
+      () => putPage(page),
     ),
   );
 }

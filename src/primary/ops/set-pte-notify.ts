@@ -22,7 +22,8 @@ export function* setPteAtNotify(
   label: string,
   check: (old: Pte) => boolean,
   make: (old: Pte) => Pte,
-  after: (old: Pte) => Sim<void>,
+  /** Steps of the section after the set (put_page); shared state it touches needs a step. */
+  after: (old: Pte) => Sim<unknown>,
 ): Sim<boolean> {
   if (!hasChangePte(mm.era)) {
     // 6.9+: ptep_clear_flush + set_pte_at with no notifier between: one PT-lock section.
@@ -44,7 +45,8 @@ export function* setPteAtNotify(
       mm.ptlFootprint(addr, addr + 1),
     );
     if (old === null) return false;
-    // The rest of the section (rmap, put_page) runs after it: the lock no longer matters to it.
+    // `after` (put_page of the old page) after it: KSM's own reference keeps the page, so the
+    // lock no longer matters to it.
     yield* after(old);
     return true;
   }
