@@ -40,7 +40,8 @@ describe('the main job', () => {
     expect(readFileSync(join(dir, 'kvm-munmap--no-retry-check.html'), 'utf8')).toContain(
       'mmulab replay kvm-munmap --bug no-retry-check --token m1.',
     );
-  });
+    // Two catalogue runs: over the default timeout when the two shared cores are busy.
+  }, 300_000);
 
   it('--json prints one object, --no-report-dir writes nothing', async () => {
     const r = await cli('catalogue', '--json', '--no-report-dir');

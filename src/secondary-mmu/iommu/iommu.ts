@@ -10,7 +10,7 @@ export const iommuBugs = {
   'start-end-only':
     'the IOTLB is flushed from invalidate_range_start and invalidate_range_end only (as the first AMD IOMMUv2 / Intel SVM code did before invalidate_range, ≈3.19): start is too early, as the IOMMU refills from the still-present PTE, and end too late, as the page is freed before it (Popple, 2023-07-18)',
   'flush-sleeps':
-    'arch_invalidate_secondary_tlbs waits for the invalidation queue under a mutex: it runs from the CPU TLB flush with preemption off, so it sleeps in atomic context',
+    'the IOTLB flush waits for the invalidation queue under a mutex: arch_invalidate_secondary_tlbs (6.6+) runs from the CPU TLB flush with preemption off, invalidate_range (3.19–6.5) from ptep_clear_flush_notify with the PT lock held, so it sleeps in atomic context',
 } as const;
 
 export type IommuBug = keyof typeof iommuBugs;
