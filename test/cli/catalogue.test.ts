@@ -21,7 +21,7 @@ describe('the main job', () => {
       const fix = s.correctFails ? 'violation' : s.catalogueSearch ? 'bounded' : 'verified';
       expect(mine.filter((e) => e.bug === null).map((e) => e.verdict.kind)).toEqual([fix]);
     }
-  });
+  }, 300_000);
 
   it('prints the table, writes a report per violation and an index, exits 0', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'mmulab-')), 'report');
