@@ -1,8 +1,9 @@
 import type { Scenario } from '../scenario.js';
+import { eraRaces } from './eras.js';
 import { gruDontneed, gruFork, gruMunmap } from './gru.js';
 import { gruRegister } from './gru-register.js';
 import { hmmMunmap, hmmOomReap } from './hmm.js';
-import { iommuDontneed, iommuMunmap } from './iommu.js';
+import { iommuDontneed, iommuMunmap, iommuMunmap413 } from './iommu.js';
 import { odpDeregReclaim } from './odp-reclaim.js';
 import { clearRefsSoftDirty, khugepagedRetract } from './primary-ops.js';
 
@@ -18,5 +19,7 @@ export const races: readonly Scenario[] = [
   hmmOomReap,
   clearRefsSoftDirty,
   khugepagedRetract,
+  iommuMunmap413,
+  ...eraRaces,
   odpDeregReclaim,
 ];
