@@ -61,22 +61,22 @@ export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOp
     const workers = typeof opts.workers === 'number' ? opts.workers : availableParallelism();
     const header = { ...searchHeader(s, opts), workers };
     const resume = opts.resume === undefined ? undefined : readSplitResume(opts.resume, header);
-    const logPath = opts.resume ?? opts.out;
-    const log = logPath === undefined ? null : new SearchLog(logPath, opts.resume !== undefined);
-    if (log) {
-      log.write(
-        opts.resume === undefined ? header : { type: 'resume', runs: resume === undefined ? 0 : sum(resume, 'runs') },
-      );
-    }
     // ^C stops every worker after its run in progress; the merged partial verdict is printed.
+    // Handled from before the header is written: a test (or a user) may ^C as soon as it is.
     let interrupted = false;
     const onSigint = () => {
       interrupted = true;
     };
     process.on('SIGINT', onSigint);
+    const logPath = opts.resume ?? opts.out;
+    let log: SearchLog | null = null;
     let v: Verdict;
     let shards: readonly ShardResult[] = [];
     try {
+      log = logPath === undefined ? null : new SearchLog(logPath, opts.resume !== undefined);
+      log?.write(
+        opts.resume === undefined ? header : { type: 'resume', runs: resume === undefined ? 0 : sum(resume, 'runs') },
+      );
       v = await exploreParallel(ref, {
         ...split,
         workers,
