@@ -19,7 +19,8 @@ export interface StepSite {
  * the budget runs out is arbitrary).
  */
 export function violationKey(v: Violation, site: StepSite | null): string {
-  if (v.name === 'deadlock' || v.name === 'livelock') return `${v.name}: ${v.message.replace(/\bT\d+\(/g, '(')}`;
+  if (v.name === 'deadlock' || v.name === 'livelock')
+    return `${v.name}: ${v.message.replace(/\bT\d+\(/g, '(')}`;
   const thread = threadName(v.thread);
   if (v.name === 'step-budget' || site === null) return `${v.name} @ ${thread}`;
   return `${v.name} @ ${site.thread} ${site.obj}.${site.op}`;
@@ -54,6 +55,10 @@ export class SiteTracker implements Scheduler {
   /** The last step scheduled: where a violation found after it happened. */
   site(): StepSite | null {
     if (this.last === null) return null;
-    return { thread: threadName(this.last.thread.label), obj: this.last.step.obj.name, op: this.last.step.op };
+    return {
+      thread: threadName(this.last.thread.label),
+      obj: this.last.step.obj.name,
+      op: this.last.step.op,
+    };
   }
 }

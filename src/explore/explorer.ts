@@ -4,10 +4,10 @@ import { type RunResult, Runtime } from '../sim/runtime.js';
 import { decodeTokenRuns, encodeToken } from '../sim/token.js';
 import type { SimObserver } from '../sim/trace.js';
 import type { Violation } from '../sim/violation.js';
+import { SiteTracker, violationKey } from './dedup.js';
 import { shrink } from './shrink.js';
 import { ReplayScheduler } from './strategies/replay.js';
 import type { Strategy } from './strategy.js';
-import { SiteTracker, violationKey } from './dedup.js';
 import type { FoundViolation, SearchEnd, ShrinkInfo, Verdict } from './verdict.js';
 
 export interface ExploreOptions {
@@ -90,7 +90,9 @@ function* searchLoop(program: Program, opts: ExploreOptions, start?: ExploreStar
   }
   checkSteps(opts.maxSteps);
   const maxViolations = opts.maxViolations ?? 1;
-  if (!(maxViolations === Number.POSITIVE_INFINITY || (Number.isInteger(maxViolations) && maxViolations > 0))) {
+  if (
+    !(maxViolations === Number.POSITIVE_INFINITY || (Number.isInteger(maxViolations) && maxViolations > 0))
+  ) {
     throw new MmulabError(
       'MMULAB_BAD_OPTION',
       `maxViolations must be a positive integer, got ${String(maxViolations)}`,
@@ -138,7 +140,11 @@ function* searchLoop(program: Program, opts: ExploreOptions, start?: ExploreStar
         if (found.length >= maxViolations) return foundVerdict(found, 'max-violations', counts());
       }
     } else if (result.violation) {
-      return { kind: 'violation', ...shrunk(program, result.violation, encodeToken(result.choices), opts), ...counts() };
+      return {
+        kind: 'violation',
+        ...shrunk(program, result.violation, encodeToken(result.choices), opts),
+        ...counts(),
+      };
     }
     yield;
   }

@@ -202,17 +202,21 @@ function samplingShard(program: Program, opts: ShardOptions): ShardResult {
   const v =
     own === 0
       ? null
-      : explore(program, {
-          strategy,
-          maxRuns: own,
-          ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
-          ...(opts.timeLimitMs === undefined ? {} : { timeLimitMs: opts.timeLimitMs }),
-          ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
-          onRun: (n) => {
-            done = n;
+      : explore(
+          program,
+          {
+            strategy,
+            maxRuns: own,
+            ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+            ...(opts.timeLimitMs === undefined ? {} : { timeLimitMs: opts.timeLimitMs }),
+            ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
+            onRun: (n) => {
+              done = n;
+            },
+            ...(stopAbove ? { shouldStop: () => index + done * count > stopAbove() } : {}),
           },
-          ...(stopAbove ? { shouldStop: () => index + done * count > stopAbove() } : {}),
-        }, before);
+          before,
+        );
   const head = base(program, opts, false, 0);
   if (v === null) {
     return { ...head, status: 'complete', cut: null, runs: 0, steps: 0, ms: 0, units: [], violation: null };
@@ -281,7 +285,12 @@ function dporShard(program: Program, opts: ShardOptions): ShardResult {
           });
     runs += v.runs;
     steps += v.steps;
-    const end = v.kind === 'verified' ? 'complete' : v.kind === 'bounded' && v.cut === 'preemptions' ? 'preemptions' : null;
+    const end =
+      v.kind === 'verified'
+        ? 'complete'
+        : v.kind === 'bounded' && v.cut === 'preemptions'
+          ? 'preemptions'
+          : null;
     units.push({ index: u, runs: v.runs, steps: v.steps, ...(end ? { end } : {}) });
     if (v.kind === 'violation') {
       return {

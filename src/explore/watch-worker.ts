@@ -108,7 +108,11 @@ try {
       verdict = { ...verdict, ...shrinkOne(verdict) };
     }
     Atomics.store(ctrl, PHASE, PHASE_DONE);
-    post({ type: 'done', verdict, state: verdict.kind === 'bounded' ? (inner.checkpoint?.() ?? null) : null });
+    post({
+      type: 'done',
+      verdict,
+      state: verdict.kind === 'bounded' ? (inner.checkpoint?.() ?? null) : null,
+    });
   }
 } catch (e) {
   Atomics.store(ctrl, PHASE, PHASE_DONE);

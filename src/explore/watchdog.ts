@@ -15,8 +15,8 @@ import type { FoundViolation, Verdict } from './verdict.js';
 import {
   CTRL_SLOTS,
   choicesBuffer,
-  HEARTBEAT,
   type HangPoint,
+  HEARTBEAT,
   INTERRUPT,
   PHASE,
   PHASE_RUN,
@@ -169,14 +169,23 @@ export async function exploreWatched(opts: WatchedExploreOptions, hooks: WatchHo
       const v = m.verdict;
       if (v.kind === 'bounded') hooks.onCheckpoint?.(v.runs, v.steps, m.state);
       if (!keepGoing || found.length === 0) return { ...v, ms: ms() };
-      const end = v.kind === 'violation' ? (v.end ?? 'max-violations') : v.kind === 'verified' ? 'finished' : v.cut;
+      const end =
+        v.kind === 'violation' ? (v.end ?? 'max-violations') : v.kind === 'verified' ? 'finished' : v.cut;
       return foundVerdict(found, end, { runs: v.runs, steps: v.steps, ms: ms(), strategy: v.strategy });
     }
     if (outcome.kind === 'shrink-hang') {
       // A shrink candidate hung: the violation stands as found; shrink no more.
       if (!keepGoing && first !== null) {
         const f: FoundViolation = first;
-        return { kind: 'violation', violation: f.violation, token: f.token, runs: f.run, steps: latest.steps, ms: ms(), strategy: opts.strategy };
+        return {
+          kind: 'violation',
+          violation: f.violation,
+          token: f.token,
+          runs: f.run,
+          steps: latest.steps,
+          ms: ms(),
+          strategy: opts.strategy,
+        };
       }
       shrink = false;
       continue;
@@ -190,7 +199,12 @@ export async function exploreWatched(opts: WatchedExploreOptions, hooks: WatchHo
     };
     // The hung run counts, with the steps it took before the one that did not return.
     const hungSteps = Math.max(0, outcome.point.step);
-    const counts = { runs: outcome.runs + 1, steps: outcome.steps + hungSteps, ms: ms(), strategy: opts.strategy };
+    const counts = {
+      runs: outcome.runs + 1,
+      steps: outcome.steps + hungSteps,
+      ms: ms(),
+      strategy: opts.strategy,
+    };
     if (!keepGoing) {
       hooks.onViolation?.(f);
       return { kind: 'violation', violation: f.violation, token: f.token, ...counts };
@@ -231,7 +245,10 @@ export async function replayWatched(
     () => {},
   );
   if (outcome.kind !== 'hang') return null;
-  return { violation: describeHang(program, outcome.point, timeout, opts.maxSteps).violation, point: outcome.point };
+  return {
+    violation: describeHang(program, outcome.point, timeout, opts.maxSteps).violation,
+    point: outcome.point,
+  };
 }
 
 /**
@@ -298,7 +315,10 @@ export function describeHang(
 function stepTimeout(ms: number | undefined): number {
   const t = ms ?? DEFAULT_STEP_TIMEOUT_MS;
   if (!(Number.isInteger(t) && t > 0)) {
-    throw new MmulabError('MMULAB_BAD_OPTION', `the step timeout must be a positive integer (ms), got ${String(ms)}`);
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      `the step timeout must be a positive integer (ms), got ${String(ms)}`,
+    );
   }
   return t;
 }
@@ -345,7 +365,11 @@ function watch(
           return;
         }
         const limit =
-          p === PHASE_RUN ? timeout : p === PHASE_SHRINK ? Math.max(MIN_SHRINK_MS, SHRINK_TIMEOUTS * timeout) : null;
+          p === PHASE_RUN
+            ? timeout
+            : p === PHASE_SHRINK
+              ? Math.max(MIN_SHRINK_MS, SHRINK_TIMEOUTS * timeout)
+              : null;
         if (limit === null || now - since < limit) return;
         const point: HangPoint = { step: Atomics.load(ctrl, STEP), choices: readChoices(ctrl, choices) };
         const runs = Atomics.load(ctrl, RUNS);
@@ -362,7 +386,9 @@ function watch(
       if (m.type === 'error') {
         finish(() => {
           void w.terminate();
-          reject(m.code ? new MmulabError(m.code, m.message) : new Error(`[mmulab] worker failed: ${m.message}`));
+          reject(
+            m.code ? new MmulabError(m.code, m.message) : new Error(`[mmulab] worker failed: ${m.message}`),
+          );
         });
       } else if (m.type === 'done' || m.type === 'replayed') {
         finish(() => {

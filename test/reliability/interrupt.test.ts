@@ -129,7 +129,11 @@ describe('SIGINT during mmulab explore --workers', () => {
       .map((l) => JSON.parse(l) as { type: string; runs?: number; workers?: number; results?: unknown[] });
     expect(lines.map((l) => l.type)).toEqual(['header', 'shards', 'verdict']);
     expect(lines[0]!.workers).toBe(2);
-    expect([lines[1]!.runs, lines[1]!.results!.length, lines[2]!.runs]).toEqual([partial.runs, 2, partial.runs]);
+    expect([lines[1]!.runs, lines[1]!.results!.length, lines[2]!.runs]).toEqual([
+      partial.runs,
+      2,
+      partial.runs,
+    ]);
 
     const runs = String(partial.runs + 1500);
     const resumed = await mmulab(...search, '--runs', runs, '--json', '--resume', out);
@@ -188,7 +192,16 @@ describe('SIGINT during a watched search (--driver, --step-timeout: the search r
       ['verdict', partial.runs],
     ]);
     const runs = String(partial.runs + 1500);
-    const resumed = await mmulab(...search, '--step-timeout', '2000', '--runs', runs, '--json', '--resume', out);
+    const resumed = await mmulab(
+      ...search,
+      '--step-timeout',
+      '2000',
+      '--runs',
+      runs,
+      '--json',
+      '--resume',
+      out,
+    );
     const whole = await mmulab(...search, '--runs', runs, '--json');
     expect(noMs(resumed.out)).toEqual(noMs(whole.out));
   }, 60_000);

@@ -28,7 +28,9 @@ describe('--keep-going / --max-violations: record each distinct violation and go
   });
 
   it('each listed token replays to its violation', async () => {
-    const v = JSON.parse((await cli('explore', 'kvm-munmap', ...BUGS, '--strategy', 'dpor', '--keep-going', '--json')).out) as {
+    const v = JSON.parse(
+      (await cli('explore', 'kvm-munmap', ...BUGS, '--strategy', 'dpor', '--keep-going', '--json')).out,
+    ) as {
       violations: { invariant: string; token: string }[];
     };
     for (const f of v.violations) {
@@ -40,12 +42,30 @@ describe('--keep-going / --max-violations: record each distinct violation and go
 
   it('--max-violations 2 stops at the second; random and pct keep going to their run limit', async () => {
     const two = JSON.parse(
-      (await cli('explore', 'kvm-munmap', ...BUGS, '--strategy', 'dpor', '--max-violations', '2', '--json')).out,
+      (await cli('explore', 'kvm-munmap', ...BUGS, '--strategy', 'dpor', '--max-violations', '2', '--json'))
+        .out,
     ) as { verdict: string; runs: number; end: string; violations: unknown[] };
-    expect([two.verdict, two.runs, two.end, two.violations.length]).toEqual(['violation', 16, 'max-violations', 2]);
+    expect([two.verdict, two.runs, two.end, two.violations.length]).toEqual([
+      'violation',
+      16,
+      'max-violations',
+      2,
+    ]);
     for (const strategy of ['random', 'pct']) {
       const v = JSON.parse(
-        (await cli('explore', 'kvm-munmap', ...BUGS, '--strategy', strategy, '--runs', '300', '--keep-going', '--json')).out,
+        (
+          await cli(
+            'explore',
+            'kvm-munmap',
+            ...BUGS,
+            '--strategy',
+            strategy,
+            '--runs',
+            '300',
+            '--keep-going',
+            '--json',
+          )
+        ).out,
       ) as { verdict: string; runs: number; end: string; violations: { key: string }[] };
       expect([v.verdict, v.runs, v.end]).toEqual(['violation', 300, 'runs']);
       expect(v.violations.length).toBeGreaterThanOrEqual(2);
@@ -55,7 +75,17 @@ describe('--keep-going / --max-violations: record each distinct violation and go
 
   it('--out gets one violation line per distinct violation', async () => {
     const out = join(dir, 'kg.jsonl');
-    const r = await cli('explore', 'kvm-munmap', ...BUGS, '--strategy', 'dpor', '--keep-going', '--json', '--out', out);
+    const r = await cli(
+      'explore',
+      'kvm-munmap',
+      ...BUGS,
+      '--strategy',
+      'dpor',
+      '--keep-going',
+      '--json',
+      '--out',
+      out,
+    );
     const v = JSON.parse(r.out) as { violations: { run: number; invariant: string }[] };
     const lines = readFileSync(out, 'utf8')
       .trim()

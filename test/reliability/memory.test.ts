@@ -13,7 +13,14 @@ interface Probe {
 function longRun(strategy: string): Probe {
   const out = execFileSync(
     process.execPath,
-    ['--expose-gc', '--max-old-space-size=64', '--import', 'tsx', 'test/fixtures/memory/long-run.ts', strategy],
+    [
+      '--expose-gc',
+      '--max-old-space-size=64',
+      '--import',
+      'tsx',
+      'test/fixtures/memory/long-run.ts',
+      strategy,
+    ],
     { cwd: ROOT, encoding: 'utf8' },
   );
   return JSON.parse(out) as Probe;

@@ -86,7 +86,15 @@ describe('the watchdog: a driver loop that never yields is a driver-hang, not a 
       expect(noMs(watched.out)).toEqual(noMs(plain.out));
     }
     const kg = ['explore', 'kvm-munmap', '--bug', 'no-retry-check', '--bug', 'put-page-before-flush'];
-    const watched = await cli(...kg, '--strategy', 'dpor', '--keep-going', '--json', '--step-timeout', '2000');
+    const watched = await cli(
+      ...kg,
+      '--strategy',
+      'dpor',
+      '--keep-going',
+      '--json',
+      '--step-timeout',
+      '2000',
+    );
     const plain = await cli(...kg, '--strategy', 'dpor', '--keep-going', '--json');
     // The replay commands of a watched search carry its --step-timeout; nothing else differs.
     expect(noMs(watched.out.replaceAll(' --step-timeout 2000', ''))).toEqual(noMs(plain.out));
@@ -95,7 +103,10 @@ describe('the watchdog: a driver loop that never yields is a driver-hang, not a 
 
   it('bad watchdog options: one line, exit 2', async () => {
     const zero = await cli('explore', 'munmap', '--driver', HANG, '--step-timeout', '0');
-    expect([zero.code, zero.err]).toEqual([2, "error: option '--step-timeout <ms>' argument '0' is invalid. --step-timeout must be a positive integer, got '0'\n"]);
+    expect([zero.code, zero.err]).toEqual([
+      2,
+      "error: option '--step-timeout <ms>' argument '0' is invalid. --step-timeout must be a positive integer, got '0'\n",
+    ]);
     const split = await cli('explore', 'kvm-munmap', '--workers', '2', '--step-timeout', '500');
     expect([split.code, split.err]).toEqual([
       2,

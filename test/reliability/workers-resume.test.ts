@@ -7,7 +7,13 @@ const program = buildScenario('claim-parallel-starts', { design: 'classic', bugs
 const noMs = ({ ms: _, ...rest }: { ms: number }) => rest;
 
 /** Shard i of n, interrupted (as SIGINT does under --workers) after `after` checks. */
-function interrupted(strategy: string, index: number, n: number, after: number, maxRuns?: number): ShardResult {
+function interrupted(
+  strategy: string,
+  index: number,
+  n: number,
+  after: number,
+  maxRuns?: number,
+): ShardResult {
   let calls = 0;
   return runShard(program, {
     strategy,
@@ -26,11 +32,24 @@ describe('--workers --out / --resume: interrupted shards continue to the uninter
   ] as const) {
     for (const after of [0, 1, 37, 200]) {
       it(`${strategy}, interrupted after ${after} checks, 2 shards`, () => {
-        const whole = mergeShards([0, 1].map((i) => runShard(program, { strategy, seed: 5, shard: { index: i, count: 2 }, ...(maxRuns ? { maxRuns } : {}) })));
+        const whole = mergeShards(
+          [0, 1].map((i) =>
+            runShard(program, {
+              strategy,
+              seed: 5,
+              shard: { index: i, count: 2 },
+              ...(maxRuns ? { maxRuns } : {}),
+            }),
+          ),
+        );
         const parts = [0, 1].map((i) => interrupted(strategy, i, 2, after, maxRuns));
         const partial = mergeShards(parts);
         expect(partial.kind === 'bounded' ? partial.cut : partial.kind).toBe(
-          parts.every((p) => p.status !== 'cut') ? (strategy === 'dpor' ? 'verified' : 'runs') : 'interrupted',
+          parts.every((p) => p.status !== 'cut')
+            ? strategy === 'dpor'
+              ? 'verified'
+              : 'runs'
+            : 'interrupted',
         );
         const resumed = mergeShards(
           [0, 1].map((i) =>

@@ -75,7 +75,9 @@ export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOp
     try {
       log = logPath === undefined ? null : new SearchLog(logPath, opts.resume !== undefined);
       log?.write(
-        opts.resume === undefined ? header : { type: 'resume', runs: resume === undefined ? 0 : sum(resume, 'runs') },
+        opts.resume === undefined
+          ? header
+          : { type: 'resume', runs: resume === undefined ? 0 : sum(resume, 'runs') },
       );
       v = await exploreParallel(ref, {
         ...split,

@@ -115,7 +115,10 @@ export async function runExplore(
     );
   }
   if (split && opts.stepTimeout !== undefined) {
-    throw new MmulabError('MMULAB_BAD_OPTION', '--step-timeout watches one search: not with --workers or --shard');
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      '--step-timeout watches one search: not with --workers or --shard',
+    );
   }
   if (split) {
     const search = { scenario: name, design, bugs, strategy: strategyName, maxRuns, program, ctx };
@@ -427,8 +430,14 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
       `watchdog: a single step that does not return within this many ms (a driver loop that never yields) ends the run as a driver-hang violation with a replay token (default ${DEFAULT_STEP_TIMEOUT_MS}; the search then runs on a watched worker thread, as it always does with --driver)`,
       positiveInt('--step-timeout'),
     )
-    .option('--no-watchdog', 'run a --driver search in this thread, unwatched (a driver loop that never yields then hangs it)')
-    .option('--keep-going', 'record each distinct violation (kind and location) and go on to the end of the search')
+    .option(
+      '--no-watchdog',
+      'run a --driver search in this thread, unwatched (a driver loop that never yields then hangs it)',
+    )
+    .option(
+      '--keep-going',
+      'record each distinct violation (kind and location) and go on to the end of the search',
+    )
     .option(
       '--max-violations <n>',
       'like --keep-going, but stop after n distinct violations',
