@@ -63,9 +63,16 @@ export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOp
     const resume = opts.resume === undefined ? undefined : readSplitResume(opts.resume, header);
     // ^C stops every worker after its run in progress; the merged partial verdict is printed.
     // Handled from before the header is written: a test (or a user) may ^C as soon as it is.
+    // A second ^C takes the default action (exit 130): a shard stuck in a driver loop that
+    // never yields (split searches are not watched) never reads the flag.
     let interrupted = false;
     const onSigint = () => {
-      interrupted = true;
+      if (!interrupted) {
+        interrupted = true;
+        return;
+      }
+      process.off('SIGINT', onSigint);
+      process.kill(process.pid, 'SIGINT');
     };
     process.on('SIGINT', onSigint);
     const logPath = opts.resume ?? opts.out;
