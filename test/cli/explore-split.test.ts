@@ -152,10 +152,7 @@ describe('bad split options: one line, exit 2', () => {
       ['--workers', '2', '--strategy', 'dfs'],
       'mmulab: dfs does not split; use --strategy dpor (the default with --workers and --shard), random or pct\n',
     ],
-    [
-      ['--shard', '0/2', '--resume', 'x.jsonl'],
-      'mmulab: --resume continues a search: not with --shard\n',
-    ],
+    [['--shard', '0/2', '--resume', 'x.jsonl'], 'mmulab: --resume continues a search: not with --shard\n'],
     [
       ['--workers', '2', '--resume', 'missing.jsonl'],
       'mmulab: cannot resume from missing.jsonl: no such file\n',
