@@ -18,11 +18,14 @@ export {
 export { MmulabError, type MmulabErrorCode } from './errors.js';
 export {
   type Cut,
+  DEFAULT_STEP_TIMEOUT_MS,
   DfsStrategy,
   describeVerdict,
   type ExploreOptions,
   explore,
   exploreParallel,
+  exploreWatched,
+  type FoundViolation,
   makeStrategy,
   mergeShards,
   type ParallelOptions,
@@ -32,6 +35,7 @@ export {
   RandomStrategy,
   type ReplayResult,
   replay,
+  replayWatched,
   resolveProgram,
   runShard,
   type ShardOptions,
