@@ -22,11 +22,11 @@ export class AgingOracle {
 
   /**
    * folio_referenced() returned `young`; a violation if an access before the walk is not
-   * reported. An access during the walk may land before or after the secondary cleared its
+   * reported, unless the walk found the page unmapped (`mapped` false: nothing is owed). An access during the walk may land before or after the secondary cleared its
    * bit, so neither this walk nor the next is held to it (a gap of the check).
    */
-  end(pfn: number, young: boolean): void {
-    const required = this.walking.get(pfn) ?? false;
+  end(pfn: number, young: boolean, mapped = true): void {
+    const required = mapped && (this.walking.get(pfn) ?? false);
     this.walking.delete(pfn);
     this.accessed.delete(pfn);
     if (required && !young) {

@@ -1,4 +1,3 @@
-import type { AgingOracle } from '../check/aging.js';
 import { Mm } from '../primary/mm.js';
 import { handleMmFault } from '../primary/ops/fault.js';
 import { fork } from '../primary/ops/fork.js';
@@ -28,23 +27,6 @@ function* userFault(mm: Mm, addr: number, write: boolean): Sim<void> {
   yield* upRead(mm.mmapLock);
 }
 
-/**
- * The aging check, held only to walks that find the page mapped: folio_referenced() of a
- * folio no longer mapped returns 0 before any rmap walk or notifier (mm/rmap.c), so a zap
- * that dropped the secondary's accessed bit with its translation leaves nothing to report.
- * `end` runs with the unlock step of the walk, so the PTE is the one the walk saw under the
- * PT lock. (src/check/aging.ts itself asks for young here: the kvm scenarios never unmap first.)
- */
-function mappedAging(mm: Mm, addr: number, oracle: AgingOracle) {
-  return {
-    begin: (pfn: number) => oracle.begin(pfn),
-    end: (pfn: number, young: boolean) => {
-      const p = mm.pte(addr).value;
-      oracle.end(pfn, young || !(p.present && p.pfn === pfn));
-    },
-  };
-}
-
 function* cpuOp(
   mm: Mm,
   o: CpuOp,
@@ -62,12 +44,7 @@ function* cpuOp(
     case 'mprotect':
       return yield* mprotect(mm, o.addr, o.addr + o.pages, o.write);
     case 'reclaim':
-      return yield* shrinkIsolatedPage(
-        mm,
-        o.addr,
-        isolated.get(o.addr)!,
-        dev.aging && mappedAging(mm, o.addr, dev.aging),
-      );
+      return yield* shrinkIsolatedPage(mm, o.addr, isolated.get(o.addr)!, dev.aging);
     case 'fork':
       return yield* fork(mm, `child${forks.n++}`);
     case 'oom_reap':

@@ -17,17 +17,23 @@ import { pteWith } from '../pte.js';
 import { ptepClearFlushToSwap, tryToUnmapInvalidatePage } from './unmap-invalidate-page.js';
 
 /**
+ * The aging check's view of one folio_referenced() walk: its beginning, and what it reported.
+ * `mapped` false: the walk found the page no longer mapped at the address, where the kernel's
+ * folio_referenced() returns 0 before any rmap walk or notifier (folio_mapcount is 0), so
+ * nothing can be owed to an access whose secondary translation a zap already removed.
+ */
+export interface AgingHooks {
+  begin(pfn: number): void;
+  end(pfn: number, young: boolean, mapped: boolean): void;
+}
+
+/**
  * folio_referenced() → folio_referenced_one() (mm/rmap.c) for the one mapping at `addr`:
  * under the rmap lock (anon_vma read) and the PT lock, ptep_clear_flush_young_notify():
  * the primary young bit is tested and cleared (CPU TLB flushed if it was set), then
  * mmu_notifier_clear_flush_young() is OR'ed in, still under the PT lock (no sleeping).
  */
-export function* pageReferenced(
-  mm: Mm,
-  addr: number,
-  page: PageFrame,
-  aging?: { begin(pfn: number): void; end(pfn: number, young: boolean): void },
-): Sim<boolean> {
+export function* pageReferenced(mm: Mm, addr: number, page: PageFrame, aging?: AgingHooks): Sim<boolean> {
   yield* downRead(mm.anonVmaLock);
   // The walk begins with the rmap lock step (code before a thread's first yield runs when
   // its previous step does, so the hook must follow a step of the walk itself).
@@ -48,7 +54,7 @@ export function* pageReferenced(
   if (young) note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush_young)`);
   if (primary !== 'unmapped' && (yield* mmuNotifierClearFlushYoung(mm, addr, addr + 1))) young = true;
   yield* spinUnlock(mm.ptl);
-  aging?.end(page.pfn, young);
+  aging?.end(page.pfn, young, primary !== 'unmapped');
   yield* upRead(mm.anonVmaLock);
   return young;
 }
@@ -110,7 +116,7 @@ export function* reclaimPage(
   mm: Mm,
   addr: number,
   pfn: number,
-  aging?: { begin(pfn: number): void; end(pfn: number, young: boolean): void },
+  aging?: AgingHooks,
 ): Sim<'activated' | 'reclaimed' | 'kept'> {
   const page = mm.frame(pfn);
   yield* getPage(page);
@@ -122,7 +128,7 @@ export function* shrinkIsolatedPage(
   mm: Mm,
   addr: number,
   page: PageFrame,
-  aging?: { begin(pfn: number): void; end(pfn: number, young: boolean): void },
+  aging?: AgingHooks,
 ): Sim<'activated' | 'reclaimed' | 'kept'> {
   const young = yield* pageReferenced(mm, addr, page, aging);
   if (young) {
