@@ -14,8 +14,9 @@ const DISCARDS: ReadonlySet<string> = new Set(['munmap', 'madvise_dontneed', 'ex
  * maps, writable, at that address, so that the primary reads what the device or guest wrote.
  * The one exception is a write racing with a discard of that address the process itself
  * asked for (munmap, MADV_DONTNEED, exit) or the OOM reaper's zap of a killed process: the
- * primary CPU's own stale TLB may lose such a write as well. A write after fork write-protected the page, or after reclaim moved it to
- * swap, is lost or leaks into another process: a violation. Called inside the access step.
+ * primary CPU's own stale TLB may lose such a write as well. A write after fork write-protected the page, or after reclaim wrote it to
+ * swap, is lost or leaks into another process: a violation (before reclaim's pageout the
+ * write reaches swap with the page). Called inside the access step.
  */
 export function checkSecondaryWrite(
   mm: Mm,
@@ -27,6 +28,10 @@ export function checkSecondaryWrite(
 ): void {
   const pte = mm.pte(addr).value;
   if (pte.present && pte.pfn === pfn && pte.write) return;
+  // Reclaim cleared the PTE and has not yet flushed the secondary TLBs and written the page
+  // out: the store lands in the page and reaches swap with it, as a CPU's through its stale
+  // TLB entry does.
+  if (!pte.present && mm.pageoutPending.get(addr) === pfn) return;
   for (const inv of chain.active) {
     if (addr >= inv.range.start && addr < inv.range.end && DISCARDS.has(inv.range.caller)) return;
   }

@@ -40,6 +40,12 @@ export class Mm implements NotifierHost {
   readonly ptes: Word<Pte>[];
   /** Swap slots of reclaimed anonymous pages: address to contents. Under the PT lock. */
   readonly swap = new Map<number, number>();
+  /**
+   * Addresses try_to_unmap has cleared whose page is not yet written to its swap slot:
+   * address to pfn. A store through a translation not yet flushed lands in that page and is
+   * written out with it (the data-integrity check allows it). Under the PT lock.
+   */
+  readonly pageoutPending = new Map<number, number>();
   /** Under mmapLock. */
   vmas: Vma[];
   /**

@@ -67,6 +67,8 @@ export class PageFrame extends SimObject {
       (step.arg as PageFrame).data = this.data;
       return this.data;
     }
+    // A read of the contents (swap_writepage): no reference changes.
+    if (step.access === 'read') return this.data;
     if (--this.refcount === 0) this.allocator.release(this);
     return this.refcount;
   }
@@ -75,6 +77,7 @@ export class PageFrame extends SimObject {
     if (step.op === 'copy_user_highpage') {
       return `copy_user_highpage(${(step.arg as PageFrame).name} <- ${this.name}) data ${String(result)}`;
     }
+    if (step.access === 'read') return `${step.op}(${this.name}) data ${String(result)}`;
     const freed = step === this.putStep && result === 0 ? ': freed to the free list' : '';
     return `${step.op}(${this.name}) -> refcount ${String(result)}${freed}`;
   }

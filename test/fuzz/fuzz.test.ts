@@ -39,7 +39,7 @@ describe('fuzz finds each bug flag a workload can reach', () => {
     ['kvm', 'zap-outside-lock', 'stale-translation'],
     ['kvm', 'put-page-before-flush', 'coherence'],
     ['gru', 'no-dropin-drop', 'stale-translation'],
-    ['gru', 'vtop-before-tfh-read', 'stale-translation'],
+    ['gru', 'vtop-before-tfh-read', 'coherence'],
     ['gru', 'no-range-active-check', 'stale-translation'],
     ['iommu', 'start-end-only', 'coherence'],
     ['iommu', 'flush-sleeps', 'sleep-in-atomic'],

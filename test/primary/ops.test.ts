@@ -135,8 +135,11 @@ describe('primary operations keep the kernel order of lock, PTE change, flush, n
       '> mark.invalidate_range_start',
       '< mark.invalidate_range_start',
       '< invalidate_range_start(MMU_NOTIFY_CLEAR [0, 1)) from try_to_unmap',
-      'spin_lock(mm.ptl); ptep_clear_flush(mm.pte[0]), swap entry set; spin_unlock(mm.ptl)',
+      'spin_lock(mm.ptl); ptep_clear_flush(mm.pte[0]), swap entry set',
       '· tlb-flush: flush_tlb_page(mm, 0) (ptep_clear_flush, under the PT lock)',
+      // pageout's write of the contents, after the secondary flush, before a fault can see the slot.
+      'swap_writepage(page1) data 7',
+      'spin_unlock(mm.ptl)',
       '> invalidate_range_end(MMU_NOTIFY_CLEAR [0, 1)) from try_to_unmap',
       '> mark.invalidate_range_end',
       '< mark.invalidate_range_end',

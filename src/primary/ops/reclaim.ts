@@ -1,19 +1,18 @@
 import { note } from '../../sim/api.js';
-import type { Sim } from '../../sim/step.js';
+import { type Sim, Step } from '../../sim/step.js';
 import { downRead, upRead } from '../../sim/sync/rwsem.js';
-import { spinLockSection, spinLockThen, spinUnlock } from '../../sim/sync/spinlock.js';
-import { hasInvalidatePage, secondaryTlbCallback } from '../era.js';
+import { spinLockThen, spinUnlock } from '../../sim/sync/spinlock.js';
+import { hasInvalidatePage } from '../era.js';
 import type { Mm } from '../mm.js';
 import {
-  mmuNotifierArchInvalidateSecondaryTlbs,
   mmuNotifierClearFlushYoung,
-  mmuNotifierInvalidateRange,
   mmuNotifierInvalidateRangeEnd,
   mmuNotifierInvalidateRangeStart,
   mmuNotifierRange,
 } from '../notify.js';
 import { getPage, type PageFrame, putPage } from '../page.js';
 import { pteWith } from '../pte.js';
+import { flushSecondaryTlbs } from './tlb-flush.js';
 import { ptepClearFlushToSwap, tryToUnmapInvalidatePage } from './unmap-invalidate-page.js';
 
 /**
@@ -73,37 +72,43 @@ export function* tryToUnmap(mm: Mm, addr: number, page: PageFrame): Sim<boolean>
   yield* downRead(mm.anonVmaLock);
   const range = mmuNotifierRange(addr, addr + 1, 'MMU_NOTIFY_CLEAR', 'try_to_unmap');
   yield* mmuNotifierInvalidateRangeStart(mm, range);
-  const clear = () => ptepClearFlushToSwap(mm, addr, page);
-  const text = (ok: boolean) =>
-    ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here';
-  let unmapped: boolean;
-  if (secondaryTlbCallback(mm.era) === 'invalidate_range') {
-    // ptep_clear_flush_notify(): invalidate_range with the PT lock held.
-    unmapped = yield* spinLockThen(mm.ptl, 'try_to_unmap_one', clear, text, mm.ptlFootprint(addr, addr + 1));
-    if (unmapped) {
-      note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush_notify)`);
-      yield* mmuNotifierInvalidateRange(mm, addr, addr + 1);
-    }
-    yield* spinUnlock(mm.ptl);
-  } else {
-    unmapped = yield* spinLockSection(
-      mm.ptl,
-      'try_to_unmap_one',
-      clear,
-      text,
-      mm.ptlFootprint(addr, addr + 1),
-    );
-    if (unmapped) {
-      note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush, under the PT lock)`);
-      // Under the PT lock in the kernel; here just after it, which is equivalent: the PTE is
-      // already clear, so no secondary refill can come in between, and the page is put later.
-      yield* mmuNotifierArchInvalidateSecondaryTlbs(mm, addr, addr + 1);
-    }
+  const unmapped = yield* spinLockThen(
+    mm.ptl,
+    'try_to_unmap_one',
+    () => {
+      const ok = ptepClearFlushToSwap(mm, addr, page);
+      if (ok) mm.pageoutPending.set(addr, page.pfn);
+      return ok;
+    },
+    (ok) => (ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here'),
+    mm.ptlFootprint(addr, addr + 1),
+  );
+  if (unmapped) {
+    // ptep_clear_flush(): the CPU TLB flush and, with it, the secondary TLBs' (invalidate_range
+    // from ptep_clear_flush_notify in 3.19–6.5, arch_invalidate_secondary_tlbs from the x86
+    // flush in 6.6+), with the PT lock held: no fault can map the address in between.
+    note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush, under the PT lock)`);
+    yield* flushSecondaryTlbs(mm, addr, addr + 1);
+    yield* swapWritepage(mm, addr, page);
   }
+  yield* spinUnlock(mm.ptl);
   yield* mmuNotifierInvalidateRangeEnd(mm, range);
   yield* upRead(mm.anonVmaLock);
   if (unmapped) yield* putPage(page);
   return unmapped;
+}
+
+/**
+ * pageout() → swap_writepage(): the page's contents go to its swap slot. The kernel writes
+ * after try_to_unmap, from the swap cache; a store through a translation not yet flushed
+ * (a CPU's or an IOTLB's, between the PTE clear and the flush) lands in the page and is
+ * written out with it. Here the write follows the secondary flush under the PT lock: from
+ * then on nothing can write the page, and a fault, which needs the PT lock, cannot read the
+ * slot before it is written.
+ */
+function* swapWritepage(mm: Mm, addr: number, page: PageFrame): Sim<void> {
+  mm.swap.set(addr, (yield new Step(page, 'swap_writepage', 'read')) as number);
+  mm.pageoutPending.delete(addr);
 }
 
 /**

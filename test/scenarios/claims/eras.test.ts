@@ -59,6 +59,7 @@ describe('kernel eras of try_to_unmap_one', () => {
       '> sub.invalidate_range_start',
       'spin_lock(mm.ptl); ptep_clear_flush(mm.pte[0]), swap entry set',
       '> invalidate_range([0, 1))',
+      'swap_writepage(page1) data 7',
       'spin_unlock(mm.ptl)',
       '> invalidate_range_end(MMU_NOTIFY_CLEAR [0, 1)) from try_to_unmap',
       '> sub.invalidate_range_end',

@@ -16,9 +16,9 @@ const expected: Record<string, Record<string, string>> = {
   // Reclaim's rmap-side bracket does not take mmap_lock, so GRU's own flags show here too.
   'gru-register': {
     'register-without-all-locks': 'pairing',
-    'no-dropin-drop': 'data-integrity',
+    'no-dropin-drop': 'stale-translation',
     'vtop-before-tfh-read': 'stale-translation',
-    'no-range-active-check': 'data-integrity',
+    'no-range-active-check': 'stale-translation',
   },
   'iommu-munmap': { 'start-end-only': 'coherence', 'flush-sleeps': 'sleep-in-atomic' },
   'iommu-dontneed': { 'start-end-only': 'coherence', 'flush-sleeps': 'sleep-in-atomic' },
