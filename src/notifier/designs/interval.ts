@@ -7,7 +7,7 @@ import type { Sim } from '../../sim/step.js';
 import { Srcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu } from '../../sim/sync/rcu.js';
 import { downWrite, upWrite } from '../../sim/sync/rwsem.js';
 import { spinLock, spinLockSection, spinUnlock } from '../../sim/sync/spinlock.js';
-import { WaitQueue, waitEvent, wakeUp } from '../../sim/sync/waitqueue.js';
+import { WaitQueue, waitEventUntilChanged, wakeUp } from '../../sim/sync/waitqueue.js';
 import type { ActiveInvalidation } from '../chain.js';
 import type { MmuNotifier, MmuNotifierOps } from '../ops.js';
 import { HlistChain } from './hlist.js';
@@ -55,8 +55,11 @@ export class MmuIntervalNotifier implements MmuNotifier {
 export class IntervalChain extends HlistChain {
   readonly design = 'interval';
   readonly srcu = new Srcu('mmu_notifier_srcu');
-  /** subscriptions->invalidate_seq: under `lock` (read_begin's lockless wait reads it too). */
-  invalidateSeq = 2;
+  /**
+   * subscriptions->invalidate_seq: written under `lock` (each section that touches it
+   * declares it); read_begin's wait_event reads it locklessly (READ_ONCE).
+   */
+  readonly invalidateSeqWord: Word<number>;
   /** subscriptions->wq: read_begin and remove wait here for the seq to move. */
   readonly wq: WaitQueue;
   /** Under `lock`. */
@@ -69,6 +72,15 @@ export class IntervalChain extends HlistChain {
   constructor(mm: Mm) {
     super(mm);
     this.wq = new WaitQueue(`${mm.name}.notifierSubscriptions.wq`);
+    this.invalidateSeqWord = new Word(`${mm.name}.notifierSubscriptions.invalidateSeq`, 2);
+  }
+
+  get invalidateSeq(): number {
+    return this.invalidateSeqWord.value;
+  }
+
+  set invalidateSeq(v: number) {
+    this.invalidateSeqWord.value = v;
   }
 
   /**
@@ -158,6 +170,7 @@ export class IntervalChain extends HlistChain {
       },
       (r) =>
         `mmu_interval_notifier_insert(${sub.name}): ${r} (invalidate_seq ${this.invalidateSeq}, ${sub.name} seq ${sub.invalidateSeq.value})`,
+      [this.invalidateSeqWord, sub.invalidateSeq],
     );
   }
 
@@ -166,8 +179,10 @@ export class IntervalChain extends HlistChain {
    * invalidated. The kernel reads both seqs in one lock section; here sub's seq (written by
    * set_seq under the *driver* lock) is a step of its own just before the section. Under
    * sequential consistency that only moves the "is invalidating" test later, which can drop
-   * a wait whose outcome read_retry decides anyway. The wait's test reads invalidate_seq
-   * under the lock (the kernel's READ_ONCE sees the same value) so the explorer orders it.
+   * a wait whose outcome read_retry decides anyway. The wait is the kernel's
+   * wait_event(subscriptions->wq, READ_ONCE(subscriptions->invalidate_seq) != seq): the
+   * thread blocks until mn_itree_inv_end moves the seq (which always wakes the queue in the
+   * same call), see waitEventUntilChanged.
    */
   *readBegin(sub: MmuIntervalNotifier): Sim<number> {
     const seq = yield* sub.invalidateSeq.read();
@@ -176,15 +191,12 @@ export class IntervalChain extends HlistChain {
       'mmu_interval_read_begin',
       () => seq === this.invalidateSeq,
       (w) => `mmu_interval_read_begin(${sub.name}): seq ${seq}${w ? ', invalidating: wait' : ''}`,
+      [this.invalidateSeqWord],
     );
     if (invalidating) {
-      const chain = this;
-      yield* waitEvent(this.wq, function* () {
-        return yield* spinLockSection(
-          chain.lock,
-          'READ_ONCE(invalidate_seq)',
-          () => chain.invalidateSeq !== seq,
-        );
+      const word = this.invalidateSeqWord;
+      yield* waitEventUntilChanged(this.wq, function* () {
+        return (yield* word.read()) !== seq;
       });
     }
     return seq;
@@ -235,6 +247,7 @@ export class IntervalChain extends HlistChain {
       },
       (r) =>
         `mn_itree_inv_start_range: active ${this.activeInvalidateRanges}, invalidate_seq ${r.curSeq}, ${r.hits.length ? r.hits.map((h) => h.name).join(', ') : 'no interval'} hit`,
+      [this.invalidateSeqWord],
     );
     for (const sub of hits) {
       if (!range.blockable) nonBlockStart();
@@ -265,6 +278,7 @@ export class IntervalChain extends HlistChain {
       },
       (w) =>
         `mn_itree_inv_end: active ${this.activeInvalidateRanges}${w ? `, invalidate_seq -> ${this.invalidateSeq}, deferred changes applied` : ''}`,
+      [this.invalidateSeqWord],
     );
     if (woke) yield* wakeUp(this.wq);
   }

@@ -36,11 +36,6 @@ export const hmmOomReap: Scenario = {
   threads: ['device', 'oom_reaper'],
   bugs: hmmBugs,
   safeBugs: {},
-  catalogueSearch: {
-    strategy: 'random',
-    runs: 10_000,
-    why: 'mmu_interval_read_begin’s wait_event on the subscriptions wait queue, open to the reaper’s lockless (trylock) bracket, leaves DPOR over 1,000,000 schedule classes without finishing; hmm-munmap verifies the same fault path exhaustively',
-  },
   build(opts) {
     const bugs = [...opts.bugs].sort();
     return {
