@@ -1,8 +1,9 @@
 import type { Scenario } from '../scenario.js';
 import { gruDontneed, gruFork, gruMunmap } from './gru.js';
 import { gruRegister } from './gru-register.js';
-import { hmmMunmap, hmmOomReap } from './hmm.js';
+import { hmmMunmap, hmmOomReap, hmmRemove } from './hmm.js';
 import { iommuDontneed, iommuMunmap } from './iommu.js';
+import { overlappingStarts } from './overlapping-starts.js';
 import { clearRefsSoftDirty, khugepagedRetract } from './primary-ops.js';
 
 /** The historical-race scenarios (docs/races.md), in the order `mmulab list` shows them. */
@@ -17,4 +18,6 @@ export const races: readonly Scenario[] = [
   hmmOomReap,
   clearRefsSoftDirty,
   khugepagedRetract,
+  overlappingStarts,
+  hmmRemove,
 ];

@@ -36,6 +36,8 @@ const expected: Record<string, Record<string, string>> = {
     'no-range-active-check': 'stale-translation',
   },
   'khugepaged-retract': { 'collapse-without-notifier': 'stale-translation' },
+  'overlapping-starts': { 'global-seqcount': 'stale-translation', 'active-flag': 'stale-translation' },
+  'hmm-remove': { 'remove-lockless-seq-read': 'use-after-free' },
 };
 
 describe('historical race scenarios', () => {
