@@ -3,6 +3,7 @@ import { gruDontneed, gruFork, gruMunmap } from './gru.js';
 import { gruRegister } from './gru-register.js';
 import { hmmMunmap, hmmOomReap, hmmRemove } from './hmm.js';
 import { iommuDontneed, iommuMunmap } from './iommu.js';
+import { kvmMemslot } from './kvm-memslot.js';
 import { overlappingStarts } from './overlapping-starts.js';
 import { clearRefsSoftDirty, khugepagedRetract } from './primary-ops.js';
 
@@ -20,4 +21,5 @@ export const races: readonly Scenario[] = [
   khugepagedRetract,
   overlappingStarts,
   hmmRemove,
+  kvmMemslot,
 ];

@@ -38,6 +38,7 @@ const expected: Record<string, Record<string, string>> = {
   'khugepaged-retract': { 'collapse-without-notifier': 'stale-translation' },
   'overlapping-starts': { 'global-seqcount': 'stale-translation', 'active-flag': 'stale-translation' },
   'hmm-remove': { 'remove-lockless-seq-read': 'use-after-free' },
+  'kvm-memslot': { 'memslot-update-in-bracket': 'pairing' },
 };
 
 describe('historical race scenarios', () => {

@@ -77,3 +77,30 @@ describe('race #14: mmu_interval_notifier_remove returning while mn_itree_inv_en
     expect(v.kind === 'verified' && v.runs).toBe(250);
   });
 });
+
+describe('race #12: a memslot created between range_start and range_end (lock elision)', () => {
+  it('range_start skipped kvm_mmu_invalidate_begin, range_end runs kvm_mmu_invalidate_end: -1', () => {
+    const v = explore(buildScenario('kvm-memslot', { bugs: ['memslot-update-in-bracket'] }), {
+      strategy: makeStrategy('dpor'),
+      maxRuns: 100,
+    });
+    expect(v.kind === 'violation' && v.violation).toMatchObject({
+      name: 'pairing',
+      message: 'kvm: mmu_invalidate_in_progress is -1 after range_end (KVM_BUG_ON)',
+      thread: 'T0(dontneed)',
+    });
+    expect(steps('kvm-memslot', 'memslot-update-in-bracket', 'm1.AAIBAQ')).toEqual([
+      'T0 down_read(mm.mmapLock) = true',
+      'T0 read kvm.memslots = false',
+      'T1 write kvm.memslots := true',
+      'T0 spin_lock(mm.ptl); zap_pte_range: mm.pte[0..0] cleared; spin_unlock(mm.ptl)',
+      'T0 read kvm.memslots = true',
+      'T0 spin_lock(kvm.mmuLock); kvm_mmu_invalidate_end (seq 1, in_progress -1); spin_unlock(kvm.mmuLock)',
+    ]);
+  });
+
+  it('mn_active_invalidate_count: the swap waits for the bracket; dpor verifies every schedule', () => {
+    const v = explore(buildScenario('kvm-memslot'), { strategy: makeStrategy('dpor'), maxRuns: 1_000 });
+    expect(v.kind === 'verified' && v.runs).toBe(16);
+  });
+});

@@ -1,0 +1,48 @@
+import { watchCoherence } from '../../check/index.js';
+import { makeChain } from '../../notifier/designs.js';
+import { Mm } from '../../primary/mm.js';
+import { madviseDontneed } from '../../primary/ops/madvise.js';
+import { PageAllocator } from '../../primary/page.js';
+import { KvmMemslots, memslotBugs } from '../../secondary-mmu/kvm/memslots.js';
+import type { Scenario } from '../scenario.js';
+
+const BUG = 'memslot-update-in-bracket';
+
+/**
+ * Race #12 (2021): MADV_DONTNEED's bracket on an hva that no memslot covers yet, while
+ * userspace creates the memslot. Without mn_active_invalidate_count, range_start skips
+ * kvm_mmu_invalidate_begin (no overlap) and range_end, seeing the new slot, runs
+ * kvm_mmu_invalidate_end: mmu_invalidate_in_progress goes to -1.
+ */
+export const kvmMemslot: Scenario = {
+  name: 'kvm-memslot',
+  description:
+    'userspace creates a KVM memslot (KVM_SET_USER_MEMORY_REGION) while MADV_DONTNEED’s notifier bracket is open on its hva (2021)',
+  reference:
+    '52ac8b358b0c "KVM: Block memslot updates across range_start() and range_end()" (5.14, 2021), after 071064f14d87 "KVM: Don\'t take mmu_lock for range invalidation unless necessary" (5.13)',
+  secondary: 'kvm',
+  designs: ['classic'],
+  threads: ['dontneed', 'set_memory_region'],
+  bugs: { [BUG]: memslotBugs[BUG] },
+  safeBugs: {},
+  build(opts) {
+    const bugs = [...opts.bugs].sort();
+    return {
+      name: `kvm-memslot[${opts.design}${bugs.length ? ` ${bugs.join(',')}` : ''}]`,
+      setup(rt) {
+        const mm = new Mm('mm', new PageAllocator(4), {
+          size: 1,
+          vmas: [{ start: 0, end: 1, write: true, private: true }],
+          gatherCapacity: 8,
+        });
+        mm.populate(0, 7);
+        const chain = makeChain(opts.design, mm, { staticSubscribers: true });
+        const kvm = new KvmMemslots(mm, false, bugs.includes(BUG));
+        chain.registerAtSetup(kvm);
+        watchCoherence(rt, mm, chain, [kvm]);
+        rt.spawn('dontneed', () => madviseDontneed(mm, 0, 1));
+        rt.spawn('set_memory_region', () => kvm.setMemoryRegion(true));
+      },
+    };
+  },
+};
