@@ -3,7 +3,7 @@ import { gruDontneed, gruFork, gruMunmap } from './gru.js';
 import { gruRegister } from './gru-register.js';
 import { hmmMunmap, hmmOomReap, hmmRemove } from './hmm.js';
 import { iommuDontneed, iommuMunmap } from './iommu.js';
-import { kvmMemslot } from './kvm-memslot.js';
+import { kvmMemslot, kvmPfncache } from './kvm-memslot.js';
 import { overlappingStarts } from './overlapping-starts.js';
 import { clearRefsSoftDirty, khugepagedRetract } from './primary-ops.js';
 
@@ -22,4 +22,5 @@ export const races: readonly Scenario[] = [
   overlappingStarts,
   hmmRemove,
   kvmMemslot,
+  kvmPfncache,
 ];

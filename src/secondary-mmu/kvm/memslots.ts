@@ -54,8 +54,12 @@ export class KvmMemslots extends Kvm {
     // range_end's rcuwait_wake_up: the swap waits by retry on the count (no lost wakeup to check).
   }
 
+  /** What range_start does between raising the count and the memslot walk (the pfn caches). */
+  protected *beforeHvaRange(_range: MmuNotifierRange): Sim<void> {}
+
   override *invalidateRangeStart(range: MmuNotifierRange): Sim<0> {
     if (!this.memslotBug) yield* this.activeCount(1);
+    yield* this.beforeHvaRange(range);
     // kvm_for_each_memslot_in_hva_range under kvm->srcu: no overlap, no mmu_lock.
     if (yield* this.memslot.read()) yield* super.invalidateRangeStart(range);
     return 0;

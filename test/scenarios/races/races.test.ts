@@ -39,6 +39,7 @@ const expected: Record<string, Record<string, string>> = {
   'overlapping-starts': { 'global-seqcount': 'stale-translation', 'active-flag': 'stale-translation' },
   'hmm-remove': { 'remove-lockless-seq-read': 'use-after-free' },
   'kvm-memslot': { 'memslot-update-in-bracket': 'pairing' },
+  'kvm-pfncache': { 'gpc-checks-in-progress': 'stale-translation' },
 };
 
 describe('historical race scenarios', () => {

@@ -104,3 +104,30 @@ describe('race #12: a memslot created between range_start and range_end (lock el
     expect(v.kind === 'verified' && v.runs).toBe(16);
   });
 });
+
+describe('race #13: gfn→pfn cache refresh between the cache invalidation and in_progress++', () => {
+  it('a refresh testing mmu_invalidate_in_progress validates the cache with the page being freed', () => {
+    const trace = steps('kvm-pfncache', 'gpc-checks-in-progress', 'm1.AAQBBAAC');
+    expect(trace.slice(4)).toEqual([
+      'T1 down_read(mm.mmapLock) = true',
+      'T1 spin_lock(kvm.mnInvalidateLock); mn_active_invalidate_count ++ -> 1; spin_unlock(kvm.mnInvalidateLock)',
+      'T1 spin_lock(kvm.gpc.lock); gfn_to_pfn_cache_invalidate_start: no valid gpc in range; spin_unlock(kvm.gpc.lock)',
+      'T1 read kvm.memslots = true',
+      'T0 spin_lock(kvm.gpc.lock); kvm.gpc := page1; spin_unlock(kvm.gpc.lock)',
+      'T0 put_page(page1) -> refcount 1',
+      'T1 spin_lock(kvm.mmuLock); kvm_mmu_invalidate_begin (in_progress 1); kvm_unmap_gfn_range [0, 1): nothing mapped; spin_unlock(kvm.mmuLock)',
+    ]);
+    const v = replay(buildScenario('kvm-pfncache', { bugs: ['gpc-checks-in-progress'] }), 'm1.AAQBBAAC');
+    expect(v.violation?.message).toBe(
+      "kvm.gpc maps page1 inside madvise_dontneed's MMU_NOTIFY_CLEAR [0, 1) after kvm's invalidate_range_start returned",
+    );
+  });
+
+  it('mmu_notifier_retry_cache on mn_active_invalidate_count: no violation in its sampled search (bounded)', () => {
+    const v = explore(buildScenario('kvm-pfncache'), {
+      strategy: makeStrategy('random', { seed: 1 }),
+      maxRuns: 2_000,
+    });
+    expect(v.kind).toBe('bounded');
+  });
+});
