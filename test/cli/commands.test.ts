@@ -34,6 +34,8 @@ describe('mmulab list', () => {
       'kvm-fork-cow',
       'kvm-reclaim-aging',
       'kvm-postcopy',
+      'kvm-memslot',
+      'kvm-pfncache',
     ]);
     expect(parsed[0]!.bugs.map((b) => b.name)).toEqual([
       'no-retry-check',
