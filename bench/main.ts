@@ -11,7 +11,12 @@ switch (which) {
   case 'compare':
     await import('./compare.js');
     break;
+  case 'fuzz':
+    await import('./fuzz.js');
+    break;
   default:
-    console.error(`mmulab bench: unknown benchmark '${which ?? ''}' (valid: runtime, explorer, compare)`);
+    console.error(
+      `mmulab bench: unknown benchmark '${which ?? ''}' (valid: runtime, explorer, compare, fuzz)`,
+    );
     process.exit(2);
 }

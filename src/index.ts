@@ -18,11 +18,14 @@ export {
 export { MmulabError, type MmulabErrorCode } from './errors.js';
 export {
   type Cut,
+  DEFAULT_STEP_TIMEOUT_MS,
   DfsStrategy,
   describeVerdict,
   type ExploreOptions,
   explore,
   exploreParallel,
+  exploreWatched,
+  type FoundViolation,
   makeStrategy,
   mergeShards,
   type ParallelOptions,
@@ -32,6 +35,7 @@ export {
   RandomStrategy,
   type ReplayResult,
   replay,
+  replayWatched,
   resolveProgram,
   runShard,
   type ShardOptions,
@@ -42,12 +46,26 @@ export {
   strategies,
   type Verdict,
 } from './explore/index.js';
+export {
+  driverTarget,
+  type FuzzOptions,
+  type FuzzResult,
+  type FuzzTarget,
+  formatWorkload,
+  fuzz,
+  fuzzTargets,
+  parseWorkload,
+  type Workload,
+  workloadArbitrary,
+  workloadProgram,
+} from './fuzz/index.js';
 export { ClassicChain, designs, type MmuNotifierChain } from './notifier/index.js';
 // The driver-author API (docs/driver-guide.md): defineSecondaryMmu, the device TLB, the
 // primary's gup/fault entry points, the notifier types and the kernel primitives.
 export type { MmuNotifier, MmuNotifierOps, MmuNotifierRange, MmuNotifyEvent } from './notifier/ops.js';
 export * as primary from './primary/index.js';
 export type { Mm } from './primary/mm.js';
+export { allocPagesGfp, kmalloc } from './primary/ops/alloc.js';
 export { handleMmFault } from './primary/ops/fault.js';
 export { getUserPages, getUserPagesFastOnly, getUserPagesLocked } from './primary/ops/gup.js';
 export { getPage, type PageFrame, putPage } from './primary/page.js';
@@ -96,6 +114,7 @@ export { Kvm, type KvmBug, kvmBugs } from './secondary-mmu/kvm/index.js';
 export { RETRY, retryLoop } from './sim/api.js';
 export { Word } from './sim/cell.js';
 export * as sim from './sim/index.js';
+export { enableLockdep, Lockdep, LockdepMap, lockMapAcquire, lockMapRelease } from './sim/lockdep.js';
 export type { Sim } from './sim/step.js';
 export { AtomicT, atomicDecAndTest, atomicInc, atomicRead } from './sim/sync/atomic.js';
 export { Mutex, mutexLock, mutexTrylock, mutexUnlock } from './sim/sync/mutex.js';

@@ -41,7 +41,8 @@ export function noStaleTranslation(
             return `${t.where} maps page${t.pfn} inside ${inv.range.caller}'s ${inv.range.event} ${fmtRange(inv.range)} after ${s.subscriber.name}'s invalidate_range_start returned`;
           }
         }
-        if (inFlight) continue;
+        // A set_pte_at_notify between its clear and its set (src/primary/ops/set-pte-notify.ts).
+        if (inFlight || mm.pteChanging.has(t.addr)) continue;
         const pte = mm.pte(t.addr).value;
         if (!pte.present || pte.pfn !== t.pfn) {
           const now = pte.present ? `page${pte.pfn}` : 'nothing';

@@ -2,15 +2,19 @@ import type { MmuNotifierChain } from '../notifier/chain.js';
 import type { Mm } from '../primary/mm.js';
 import { fail } from '../sim/violation.js';
 
-/** Brackets of discards the process asked for: a write racing with them may be lost. */
-const DISCARDS: ReadonlySet<string> = new Set(['munmap', 'madvise_dontneed', 'exit_mmap']);
+/**
+ * Brackets of discards the process asked for, or that only a dying process gets (the OOM
+ * reaper zaps the memory of a task already SIGKILLed, __oom_reap_task_mm): a write racing
+ * with them may be lost.
+ */
+const DISCARDS: ReadonlySet<string> = new Set(['munmap', 'madvise_dontneed', 'exit_mmap', 'oom_reaper']);
 
 /**
  * Data integrity: a write through a secondary translation must land in the page the primary
  * maps, writable, at that address, so that the primary reads what the device or guest wrote.
  * The one exception is a write racing with a discard of that address the process itself
- * asked for (munmap, MADV_DONTNEED, exit): the primary CPU's own stale TLB may lose such a
- * write as well. A write after fork write-protected the page, or after reclaim moved it to
+ * asked for (munmap, MADV_DONTNEED, exit) or the OOM reaper's zap of a killed process: the
+ * primary CPU's own stale TLB may lose such a write as well. A write after fork write-protected the page, or after reclaim moved it to
  * swap, is lost or leaks into another process: a violation. Called inside the access step.
  */
 export function checkSecondaryWrite(

@@ -4,6 +4,7 @@ import { registerCatalogue, runCatalogueJob } from './commands/catalogue.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExplore } from './commands/explore.js';
+import { registerFuzz } from './commands/fuzz.js';
 import { registerList } from './commands/list.js';
 import { registerMerge } from './commands/merge.js';
 import { registerReplay } from './commands/replay.js';
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     ],
     ['mmulab explore kvm-munmap --strategy dpor', 'verify the correct KVM protocol over every schedule'],
     ['mmulab replay kvm-munmap --bug no-retry-check --token m1.AAQBAgAE', 'the interleaving, step by step'],
+    ['mmulab fuzz kvm --bug no-retry-check', 'generated workloads against KVM; the first violation shrunk'],
     ['mmulab demo', "the runtime's demo programs and their verdicts"],
   ]);
   registerCatalogue(program, io, setExit);
@@ -53,6 +55,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   registerMerge(program, io, setExit);
   registerUffd(program, io, setExit);
   registerCompare(program, io, setExit);
+  registerFuzz(program, io, setExit);
   program.action(() => setExit(runCatalogueJob(io, { reportDir: 'mmulab-report' })));
   try {
     await program.parseAsync(argv as string[]);

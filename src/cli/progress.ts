@@ -57,8 +57,13 @@ export class SearchProgress {
 
   /** The explore `onRun` hook. */
   readonly onRun = (run: number, result: RunResult): void => {
-    this.runs = run;
-    if (result.violation) this.violations++;
+    this.onCount(run, this.violations + (result.violation ? 1 : 0));
+  };
+
+  /** The counts alone: a search on a worker thread reports them (src/explore/watchdog.ts). */
+  readonly onCount = (runs: number, violations: number): void => {
+    this.runs = runs;
+    this.violations = violations;
     if (!this.active) return;
     const t = this.now();
     if (!this.bar) {

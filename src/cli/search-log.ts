@@ -130,6 +130,12 @@ export function readResume(path: string, want: SearchHeader): ResumePoint {
     }
   }
   let point: ResumePoint = { start: { runs: 0, steps: 0 }, state: null };
+  if (head.workers !== undefined && !('workers' in want)) {
+    throw bad(
+      path,
+      `it records a search on ${String(head.workers)} worker(s): resume it with --workers ${String(head.workers)}`,
+    );
+  }
   for (const r of records) {
     if (r.type === 'checkpoint') {
       if (!(Number.isInteger(r.runs) && Number.isInteger(r.steps)))

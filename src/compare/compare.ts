@@ -23,6 +23,7 @@ export const defaultRows: readonly CompareRow[] = [
   { scenario: 'claim-parallel-starts', bugs: [] },
   { scenario: 'claim-put-page-before-flush', bugs: ['put-page-before-flush'] },
   { scenario: 'claim-put-page-before-flush', bugs: [] },
+  { scenario: 'claim-failed-start', bugs: ['core-pre-5.12'] },
   { scenario: 'claim-failed-start', bugs: [] },
   { scenario: 'era-reclaim-2.6.27', bugs: [] },
   { scenario: 'era-reclaim-3.6', bugs: [] },

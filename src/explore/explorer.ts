@@ -3,10 +3,12 @@ import type { Program } from '../sim/program.js';
 import { type RunResult, Runtime } from '../sim/runtime.js';
 import { decodeTokenRuns, encodeToken } from '../sim/token.js';
 import type { SimObserver } from '../sim/trace.js';
+import type { Violation } from '../sim/violation.js';
+import { SiteTracker, violationKey } from './dedup.js';
 import { shrink } from './shrink.js';
 import { ReplayScheduler } from './strategies/replay.js';
 import type { Strategy } from './strategy.js';
-import type { Verdict } from './verdict.js';
+import type { FoundViolation, SearchEnd, ShrinkInfo, Verdict } from './verdict.js';
 
 export interface ExploreOptions {
   readonly strategy: Strategy;
@@ -25,6 +27,16 @@ export interface ExploreOptions {
    * same violation name). On by default; `false` returns the schedule as found.
    */
   readonly shrink?: boolean;
+  /**
+   * Distinct violations (kind and location, src/explore/dedup.ts) to find before stopping;
+   * 1 by default (stop at the first). Above 1 the search records each and goes on; the
+   * verdict then lists them (`violations`) and says how the search ended (`end`).
+   */
+  readonly maxViolations?: number;
+  /** Keys of violations already reported (a watched search restarted after a hang). */
+  readonly knownViolations?: readonly string[];
+  /** Called once for each distinct violation when `maxViolations` > 1, as it is found. */
+  readonly onViolation?: (found: FoundViolation) => void;
 }
 
 export const DEFAULT_MAX_RUNS = 10_000;
@@ -77,45 +89,100 @@ function* searchLoop(program: Program, opts: ExploreOptions, start?: ExploreStar
     throw new MmulabError('MMULAB_BAD_OPTION', `maxRuns must be a positive integer, got ${String(maxRuns)}`);
   }
   checkSteps(opts.maxSteps);
+  const maxViolations = opts.maxViolations ?? 1;
+  if (
+    !(maxViolations === Number.POSITIVE_INFINITY || (Number.isInteger(maxViolations) && maxViolations > 0))
+  ) {
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      `maxViolations must be a positive integer, got ${String(maxViolations)}`,
+    );
+  }
+  const keepGoing = maxViolations > 1;
+  const seen = new Set(opts.knownViolations ?? []);
+  const found: FoundViolation[] = [];
   const t0 = performance.now();
   const deadline = opts.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : t0 + opts.timeLimitMs;
   let runs = start?.runs ?? 0;
   let steps = start?.steps ?? 0;
   const counts = () => ({ runs, steps, ms: Math.round(performance.now() - t0), strategy: strategy.name });
+  const ended = (v: Verdict): Verdict => {
+    if (found.length === 0 || v.kind === 'violation') return v;
+    return foundVerdict(found, v.kind === 'verified' ? 'finished' : v.cut, counts());
+  };
   for (;;) {
-    if (runs >= maxRuns) return { kind: 'bounded', cut: 'runs', ...counts() };
-    if (opts.shouldStop?.()) return { kind: 'bounded', cut: 'interrupted', ...counts() };
-    if (performance.now() > deadline) return { kind: 'bounded', cut: 'time', ...counts() };
-    const scheduler = strategy.nextRun();
-    if (!scheduler) {
-      if (!strategy.exhaustive) return { kind: 'bounded', cut: 'sampling', ...counts() };
+    if (runs >= maxRuns) return ended({ kind: 'bounded', cut: 'runs', ...counts() });
+    if (opts.shouldStop?.()) return ended({ kind: 'bounded', cut: 'interrupted', ...counts() });
+    if (performance.now() > deadline) return ended({ kind: 'bounded', cut: 'time', ...counts() });
+    const next = strategy.nextRun();
+    if (!next) {
+      if (!strategy.exhaustive) return ended({ kind: 'bounded', cut: 'sampling', ...counts() });
       const cut = strategy.cut?.() ?? null;
-      return cut === null ? { kind: 'verified', ...counts() } : { kind: 'bounded', cut, ...counts() };
+      return ended(cut === null ? { kind: 'verified', ...counts() } : { kind: 'bounded', cut, ...counts() });
     }
+    const tracker = keepGoing ? new SiteTracker(next) : null;
     const result = runOnce(program, {
-      scheduler,
+      scheduler: tracker ?? next,
       ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
     });
     runs++;
     steps += result.steps;
     strategy.runDone(result);
     opts.onRun?.(runs, result);
-    if (result.violation) {
-      const token = encodeToken(result.choices);
-      const found = { kind: 'violation' as const, violation: result.violation, token };
-      if (opts.shrink === false) return { ...found, ...counts() };
-      const s = shrink(program, token, opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps });
-      if (!s) return { ...found, ...counts() };
+    if (result.violation && tracker) {
+      const key = violationKey(result.violation, tracker.site());
+      if (!seen.has(key)) {
+        seen.add(key);
+        const f = shrunk(program, result.violation, encodeToken(result.choices), opts);
+        const one: FoundViolation = { key, ...f, run: runs };
+        found.push(one);
+        opts.onViolation?.(one);
+        if (found.length >= maxViolations) return foundVerdict(found, 'max-violations', counts());
+      }
+    } else if (result.violation) {
       return {
         kind: 'violation',
-        violation: s.violation,
-        token: s.token,
-        shrink: { original: s.original, steps: s.size.steps, preemptions: s.size.preemptions, runs: s.runs },
+        ...shrunk(program, result.violation, encodeToken(result.choices), opts),
         ...counts(),
       };
     }
     yield;
   }
+}
+
+/** A violation as found, or shrunk unless `shrink` is false (then the token as found). */
+export function shrunk(
+  program: Program,
+  violation: Violation,
+  token: string,
+  opts: Pick<ExploreOptions, 'shrink' | 'maxSteps'>,
+): { violation: Violation; token: string; shrink?: ShrinkInfo } {
+  if (opts.shrink === false) return { violation, token };
+  const s = shrink(program, token, opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps });
+  if (!s) return { violation, token };
+  return {
+    violation: s.violation,
+    token: s.token,
+    shrink: { original: s.original, steps: s.size.steps, preemptions: s.size.preemptions, runs: s.runs },
+  };
+}
+
+/** The verdict of a search that kept going past violations: the first, and all of them. */
+export function foundVerdict(
+  found: readonly FoundViolation[],
+  end: SearchEnd,
+  counts: { runs: number; steps: number; ms: number; strategy: string },
+): Verdict {
+  const first = found[0]!;
+  return {
+    kind: 'violation',
+    violation: first.violation,
+    token: first.token,
+    ...(first.shrink ? { shrink: first.shrink } : {}),
+    violations: [...found],
+    end,
+    ...counts,
+  };
 }
 
 /** One run of `program` under a scheduler. */

@@ -1,3 +1,4 @@
+export { violationKey } from './dedup.js';
 export {
   DEFAULT_MAX_RUNS,
   type ExploreOptions,
@@ -27,5 +28,19 @@ export { PctStrategy } from './strategies/pct.js';
 export { RandomStrategy } from './strategies/random.js';
 export { ReplayScheduler } from './strategies/replay.js';
 export type { Strategy } from './strategy.js';
-export { type Cut, describeVerdict, type ShrinkInfo, type Verdict } from './verdict.js';
+export {
+  type Cut,
+  describeVerdict,
+  type FoundViolation,
+  type SearchEnd,
+  type ShrinkInfo,
+  type Verdict,
+} from './verdict.js';
+export {
+  DEFAULT_STEP_TIMEOUT_MS,
+  exploreWatched,
+  replayWatched,
+  type WatchedExploreOptions,
+  type WatchHooks,
+} from './watchdog.js';
 export { exploreParallel, type ParallelOptions } from './workers.js';

@@ -44,6 +44,12 @@ export interface ShardOptions extends StrategyOptions {
    * (random, pct) or unit (dpor) has a higher key, since it can no longer win.
    */
   readonly stopAbove?: () => number;
+  /**
+   * This shard's partial result from an interrupted run of the same search (`--workers`
+   * with `--out`, then `--resume`): random/pct continue after its runs; dpor keeps its
+   * finished units and searches the others (a unit cut midway is searched again whole).
+   */
+  readonly resume?: ShardResult;
 }
 
 /** A found violation and where it lies in the split search (lower `at` wins a merge). */
@@ -55,6 +61,14 @@ export interface ShardViolation {
   readonly violation: Violation;
   readonly token: string;
   readonly shrink?: ShrinkInfo;
+}
+
+/** A dpor unit a shard ran: `end` once it finished (its share of the proof) or the bound cut it. */
+export interface ShardUnit {
+  readonly index: number;
+  readonly runs: number;
+  readonly steps: number;
+  readonly end?: 'complete' | 'preemptions';
 }
 
 /** What one shard writes (`--shard i/n`, one JSON file) and what `merge` reads. */
@@ -73,7 +87,7 @@ export interface ShardResult {
   readonly steps: number;
   readonly ms: number;
   /** dpor: the units this shard finished or ended in, with their runs. */
-  readonly units: readonly { readonly index: number; readonly runs: number; readonly steps: number }[];
+  readonly units: readonly ShardUnit[];
   readonly violation: ShardViolation | null;
 }
 
@@ -182,20 +196,27 @@ function samplingShard(program: Program, opts: ShardOptions): ShardResult {
       : makeStrategy(opts.strategy, { ...opts, shard: opts.shard });
   let done = 0;
   const stopAbove = opts.stopAbove;
+  const before = opts.resume === undefined ? undefined : { runs: opts.resume.runs, steps: opts.resume.steps };
+  // Run k of this shard has the global index index + k * count: the next one after a resume.
+  if (before) strategy.restore?.({ run: index + before.runs * count, k: 1 });
   const v =
     own === 0
       ? null
-      : explore(program, {
-          strategy,
-          maxRuns: own,
-          ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
-          ...(opts.timeLimitMs === undefined ? {} : { timeLimitMs: opts.timeLimitMs }),
-          ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
-          onRun: (n) => {
-            done = n;
+      : explore(
+          program,
+          {
+            strategy,
+            maxRuns: own,
+            ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+            ...(opts.timeLimitMs === undefined ? {} : { timeLimitMs: opts.timeLimitMs }),
+            ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
+            onRun: (n) => {
+              done = n;
+            },
+            ...(stopAbove ? { shouldStop: () => index + done * count > stopAbove() } : {}),
           },
-          ...(stopAbove ? { shouldStop: () => index + done * count > stopAbove() } : {}),
-        });
+          before,
+        );
   const head = base(program, opts, false, 0);
   if (v === null) {
     return { ...head, status: 'complete', cut: null, runs: 0, steps: 0, ms: 0, units: [], violation: null };
@@ -234,16 +255,19 @@ function dporShard(program: Program, opts: ShardOptions): ShardResult {
   const unitCount = opts.units ?? DEFAULT_UNITS;
   const prefixes = splitUnits(program, unitCount, opts.maxSteps);
   const head = base(program, opts, true, unitCount);
-  const units: { index: number; runs: number; steps: number }[] = [];
-  let runs = 0;
-  let steps = 0;
+  const kept = (opts.resume?.units ?? []).filter((x) => x.end !== undefined);
+  const units: ShardUnit[] = [...kept];
+  let runs = kept.reduce((a, x) => a + x.runs, 0);
+  let steps = kept.reduce((a, x) => a + x.steps, 0);
+  let boundCut = kept.some((x) => x.end === 'preemptions');
   const maxRuns = opts.maxRuns ?? Number.MAX_SAFE_INTEGER;
   const deadline = opts.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : t0 + opts.timeLimitMs;
   const preemptions = opts.preemptions ?? null;
-  let boundCut = false;
   const ms = () => Math.round(performance.now() - t0);
+  const stopAbove = opts.stopAbove;
   for (let u = opts.shard.index; u < prefixes.length; u += opts.shard.count) {
-    if (opts.stopAbove && u > opts.stopAbove()) break;
+    if (stopAbove && u > stopAbove()) break;
+    if (kept.some((x) => x.index === u)) continue;
     const strategy = new DporStrategy(preemptions, prefixes[u]!);
     const left = maxRuns - runs;
     const time = deadline - performance.now();
@@ -256,10 +280,18 @@ function dporShard(program: Program, opts: ShardOptions): ShardResult {
             timeLimitMs: time,
             ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
             ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
+            // Within a unit too: a lower violation elsewhere, or an interrupt (key -1).
+            ...(stopAbove ? { shouldStop: () => u > stopAbove() } : {}),
           });
     runs += v.runs;
     steps += v.steps;
-    units.push({ index: u, runs: v.runs, steps: v.steps });
+    const end =
+      v.kind === 'verified'
+        ? 'complete'
+        : v.kind === 'bounded' && v.cut === 'preemptions'
+          ? 'preemptions'
+          : null;
+    units.push({ index: u, runs: v.runs, steps: v.steps, ...(end ? { end } : {}) });
     if (v.kind === 'violation') {
       return {
         ...head,

@@ -12,13 +12,19 @@ interface Job {
   readonly ref: ProgramRef;
   readonly opts: Omit<ShardOptions, 'stopAbove'>;
   readonly best: SharedArrayBuffer;
+  /** Set by the main thread on SIGINT: stop after the run in progress. */
+  readonly stop: SharedArrayBuffer;
 }
 
 const job = workerData as Job;
 const best = new Int32Array(job.best);
+const stop = new Int32Array(job.stop);
 try {
   const program = await resolveProgram(job.ref);
-  const result = runShard(program, { ...job.opts, stopAbove: () => Atomics.load(best, 0) });
+  // An interrupt is a violation key below every run and unit: each shard stops as it would
+  // for another worker's better violation, cut `interrupted`.
+  const stopAbove = () => (Atomics.load(stop, 0) !== 0 ? -1 : Atomics.load(best, 0));
+  const result = runShard(program, { ...job.opts, stopAbove });
   if (result.violation) lower(result.violation.at);
   parentPort!.postMessage({ ok: true, result });
 } catch (e) {

@@ -1,5 +1,7 @@
+import { changePteBracketed, secondaryTlbCallback } from '../primary/era.js';
 import type { Mm } from '../primary/mm.js';
 import type { MmuNotifierRange } from '../primary/notify.js';
+import type { Pte } from '../primary/pte.js';
 import { frame, nonBlockEnd, nonBlockStart, note } from '../sim/api.js';
 import { Word } from '../sim/cell.js';
 import { current } from '../sim/runtime.js';
@@ -44,13 +46,34 @@ export class ClassicChain implements MmuNotifierChain {
    * invalidations (seed 003's race) leave it off, so every walk reads the list as a step.
    */
   readonly staticSubscribers: boolean;
+  /**
+   * What a failed nonblocking start does: 'end-started' (5.12+): the others still start, the
+   * started ones get their end, the caller gets -EAGAIN; 'no-end' (4.19–5.11, 93065ac753e4):
+   * every start is called, the caller gets -EAGAIN and calls no end, so the subscribers whose
+   * start succeeded keep an invalidation open for ever (historical_races #11).
+   */
+  readonly startFailure: 'end-started' | 'no-end';
+  /**
+   * __mmu_notifier_release(): 'release-first' (d34883d4e35c, 2013; today): every ->release
+   * under SRCU, then every subscriber unlinked; 'unlink-first' (2.6.27, and again from
+   * 751efd8610d3 until d34883d4e35c): each subscriber is unlinked, then its ->release runs,
+   * so an invalidation in between no longer reaches it (historical_races #6).
+   */
+  readonly releaseOrder: 'release-first' | 'unlink-first';
 
   constructor(
     readonly mm: Mm,
-    opts: { readonly srcuSteps?: boolean; readonly staticSubscribers?: boolean } = {},
+    opts: {
+      readonly srcuSteps?: boolean;
+      readonly staticSubscribers?: boolean;
+      readonly startFailure?: 'end-started' | 'no-end';
+      readonly releaseOrder?: 'release-first' | 'unlink-first';
+    } = {},
   ) {
     this.srcuSteps = opts.srcuSteps ?? false;
     this.staticSubscribers = opts.staticSubscribers ?? false;
+    this.startFailure = opts.startFailure ?? 'end-started';
+    this.releaseOrder = opts.releaseOrder ?? 'release-first';
     this.lock = new SpinLock(`${mm.name}.notifierSubscriptions.lock`);
     this.list = new SubscriberList(`${mm.name}.notifierSubscriptions.list`);
   }
@@ -115,7 +138,8 @@ export class ClassicChain implements MmuNotifierChain {
     }
     if (ret === 'EAGAIN') {
       // 5.12+: the others get their end now; the caller must not call range_end.
-      for (const sub of started) {
+      // 4.19–5.11 returned here with no end: the started ones stay invalidating.
+      for (const sub of this.startFailure === 'end-started' ? started : []) {
         const end = sub.ops.invalidateRangeEnd;
         if (end) yield* frame(`${sub.name}.invalidate_range_end`, end.call(sub.ops, range));
       }
@@ -129,8 +153,12 @@ export class ClassicChain implements MmuNotifierChain {
   *invalidateRangeEnd(range: MmuNotifierRange): Sim<void> {
     const inv = this.active.find((a) => a.range === range);
     const idx = yield* this.srcuLock();
+    const withRange = secondaryTlbCallback(this.mm.era) === 'invalidate_range';
     for (const sub of yield* this.walkList()) {
       inv?.quiesced.delete(sub);
+      // 3.19–6.5: range_end calls invalidate_range first, so a subscriber needs no end for it.
+      const flush = withRange ? sub.ops.invalidateRange : undefined;
+      if (flush) yield* frame(`${sub.name}.invalidate_range`, flush.call(sub.ops, range.start, range.end));
       const end = sub.ops.invalidateRangeEnd;
       if (!range.blockable) nonBlockStart();
       if (end) yield* frame(`${sub.name}.invalidate_range_end`, end.call(sub.ops, range));
@@ -200,8 +228,39 @@ export class ClassicChain implements MmuNotifierChain {
     yield* this.srcuUnlock(idx);
   }
 
+  /**
+   * __mmu_notifier_invalidate_range() (3.19–6.5): every subscriber that has the op. Its
+   * callers hold the PT lock (ptep_clear_flush_notify) or not (the gather flush, range_end):
+   * the caller's context decides whether a sleep in it is a sleep in atomic context.
+   */
+  *invalidateRange(start: number, end: number): Sim<void> {
+    const idx = yield* this.srcuLock();
+    for (const sub of yield* this.walkList()) {
+      const f = sub.ops.invalidateRange;
+      if (f) yield* frame(`${sub.name}.invalidate_range`, f.call(sub.ops, start, end));
+    }
+    yield* this.srcuUnlock(idx);
+  }
+
+  /**
+   * __mmu_notifier_change_pte() (2.6.32–6.8), under the PT lock. Before 3.7 (no bracket) a
+   * subscriber without change_pte got invalidate_page instead (dropped by 6bdb913f0a70).
+   */
+  *changePte(addr: number, pte: Pte): Sim<void> {
+    const fallback = !changePteBracketed(this.mm.era);
+    const idx = yield* this.srcuLock();
+    for (const sub of yield* this.walkList()) {
+      const change = sub.ops.changePte;
+      const inv = fallback ? sub.ops.invalidatePage : undefined;
+      if (change) yield* frame(`${sub.name}.change_pte`, change.call(sub.ops, addr, pte));
+      else if (inv) yield* frame(`${sub.name}.invalidate_page`, inv.call(sub.ops, addr));
+    }
+    yield* this.srcuUnlock(idx);
+  }
+
   /** __mmu_notifier_release() → mn_hlist_release(): every ->release, then unlink, then wait. */
   *release(): Sim<void> {
+    if (this.releaseOrder === 'unlink-first') return yield* this.releaseUnlinkFirst();
     const idx = yield* this.srcuLock();
     for (const sub of yield* this.walkList()) {
       if (sub.ops.release) yield* frame(`${sub.name}.release`, sub.ops.release());
@@ -212,6 +271,28 @@ export class ClassicChain implements MmuNotifierChain {
     this.noRegistrationDuringRun('mmu_notifier_release unlinking the subscribers');
     yield* this.list.write([]);
     yield* spinUnlock(this.lock);
+    yield* synchronizeSrcu(this.srcu);
+  }
+
+  /**
+   * __mmu_notifier_release() of 2.6.27 and of 751efd8610d3 (3.10): under the lock each
+   * subscriber is unlinked (hlist_del_init_rcu), then the lock is dropped and its ->release
+   * runs under SRCU. Between the unlink and ->release, a concurrent invalidation (reclaim's
+   * try_to_unmap holds no mmap_lock) no longer calls the subscriber, so nothing zaps its
+   * translations before the page is freed (3ad3d901bbcf, d34883d4e35c).
+   */
+  private *releaseUnlinkFirst(): Sim<void> {
+    this.noRegistrationDuringRun('mmu_notifier_release unlinking the subscribers');
+    for (;;) {
+      yield* spinLock(this.lock);
+      const first = (yield* this.list.read())[0];
+      if (first) yield* this.list.update((l) => l.filter((s) => s !== first));
+      yield* spinUnlock(this.lock);
+      if (!first) break;
+      const idx = yield* this.srcuLock();
+      if (first.ops.release) yield* frame(`${first.name}.release`, first.ops.release());
+      yield* this.srcuUnlock(idx);
+    }
     yield* synchronizeSrcu(this.srcu);
   }
 

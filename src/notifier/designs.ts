@@ -42,6 +42,12 @@ export const designs: Record<
 export interface ChainOptions {
   /** Every subscriber registers at setup; none registers or unregisters during the run. */
   readonly staticSubscribers?: boolean;
+  /** classic only: the failed-start rule (default 'end-started', 5.12+; 'no-end', 4.19–5.11). */
+  readonly startFailure?: 'end-started' | 'no-end';
+  /** classic only: release's order (default 'release-first'; 'unlink-first', 2.6.27 and 3.10). */
+  readonly releaseOrder?: 'release-first' | 'unlink-first';
+  /** classic only: srcu_read_lock/unlock as steps (scenarios racing release or unregister). */
+  readonly srcuSteps?: boolean;
 }
 
 export function makeChain(design: string, mm: Mm, opts: ChainOptions = {}): MmuNotifierChain {

@@ -1,4 +1,5 @@
 import type { MmuNotifierRange } from '../primary/notify.js';
+import type { Pte } from '../primary/pte.js';
 import type { Sim } from '../sim/step.js';
 
 export type { MmuNotifierRange, MmuNotifyEvent } from '../primary/notify.js';
@@ -35,6 +36,20 @@ export interface MmuNotifierOps {
    */
   archInvalidateSecondaryTlbs?(start: number, end: number): Sim<void>;
   invalidatePage?(addr: number): Sim<void>;
+  /**
+   * invalidate_range (3.19–6.5; the Mm era '4.13'): the same flush as
+   * archInvalidateSecondaryTlbs under its older name and call sites: ptep_clear_flush_notify
+   * (under the PT lock: must not sleep), the mmu_gather flush, and every range_end, before
+   * the subscriber's invalidate_range_end.
+   */
+  invalidateRange?(start: number, end: number): Sim<void>;
+  /**
+   * change_pte (2.6.32–6.8): set_pte_at_notify() is about to make `addr` map `pte` (KSM's
+   * write-protect and merge, a COW break); under the PT lock, must not sleep. Since 3.7
+   * (6bdb913f0a70) always inside a range_start/end pair on the address; before, alone, and a
+   * subscriber without change_pte got invalidate_page instead.
+   */
+  changePte?(addr: number, pte: Pte): Sim<void>;
 }
 
 /** struct mmu_notifier: one subscriber of an mm. */

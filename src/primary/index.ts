@@ -1,3 +1,5 @@
+export { fsReclaimAcquire, fsReclaimRelease, type Gfp, gfpAllowsReclaim, mightAlloc } from './gfp.js';
+export { isolateLruFolio, Lru, type LruFolio } from './lru.js';
 export { Mm, type MmOptions } from './mm.js';
 export {
   type MmuNotifierRange,
@@ -6,6 +8,7 @@ export {
   mmuNotifierRange,
   type NotifierHost,
 } from './notify.js';
+export { allocPagesGfp, kmalloc } from './ops/alloc.js';
 export { exitMmap } from './ops/exit-mmap.js';
 export { handleMmFault, type VmFault } from './ops/fault.js';
 export { fork } from './ops/fork.js';

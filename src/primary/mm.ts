@@ -2,20 +2,13 @@ import { Word } from '../sim/cell.js';
 import type { SimObject } from '../sim/step.js';
 import { RwSemaphore } from '../sim/sync/rwsem.js';
 import { SpinLock } from '../sim/sync/spinlock.js';
+import { DEFAULT_ERA, type MmEra } from './era.js';
 import type { MmuNotifierSubscriptions, NotifierHost } from './notify.js';
 import type { PageAllocator, PageFrame } from './page.js';
 import { mkPte, PTE_NONE, type Pte } from './pte.js';
 import type { Vma } from './vma.js';
 
-/**
- * The kernel whose primary-side notifier ordering the mm follows, where it changed:
- * - '2.6.27': try_to_unmap_one calls invalidate_page right after ptep_clear_flush, under the
- *   PT lock (ptep_clear_flush_notify);
- * - '3.6': invalidate_page after the PT unlock (3.6–4.10; callbacks may sleep under SRCU);
- * - '4.13': no invalidate_page (5f32b265400de): try_to_unmap brackets with range_start/end.
- * change_pte (until 6.9) and invalidate_range under the PT lock (until 6.6) are not modelled.
- */
-export type MmEra = '2.6.27' | '3.6' | '4.13';
+export type { MmEra } from './era.js';
 
 export interface MmOptions {
   /** Pages of address space: addresses are page numbers 0..size-1, one page table. */
@@ -26,7 +19,7 @@ export interface MmOptions {
    * (MMU_GATHER_BUNDLE, 8, when no batch page can be allocated).
    */
   readonly gatherCapacity?: number;
-  /** Default '4.13' (today's order). */
+  /** The kernel whose notifier ordering the mm follows (src/primary/era.ts); default '6.9', today's. */
   readonly era?: MmEra;
 }
 
@@ -49,6 +42,12 @@ export class Mm implements NotifierHost {
   readonly swap = new Map<number, number>();
   /** Under mmapLock. */
   vmas: Vma[];
+  /**
+   * Model only: addresses between ptep_clear_flush and set_pte_at of a set_pte_at_notify
+   * (the PT lock held, the old page still referenced). The checks treat them as an
+   * invalidation in flight.
+   */
+  readonly pteChanging = new Set<number>();
   /** mm->notifier_subscriptions; set by the first registration. */
   notifierSubscriptions: MmuNotifierSubscriptions | null = null;
   readonly gatherCapacity: number;
@@ -65,7 +64,7 @@ export class Mm implements NotifierHost {
     this.ptes = Array.from({ length: opts.size }, (_, a) => new Word<Pte>(`${name}.pte[${a}]`, PTE_NONE));
     this.vmas = [...opts.vmas];
     this.gatherCapacity = opts.gatherCapacity ?? 8;
-    this.era = opts.era ?? '4.13';
+    this.era = opts.era ?? DEFAULT_ERA;
   }
 
   pte(addr: number): Word<Pte> {

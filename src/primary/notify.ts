@@ -1,5 +1,7 @@
 import { frame } from '../sim/api.js';
+import { LockdepMap, lockMapAcquire, lockMapRelease } from '../sim/lockdep.js';
 import type { Sim } from '../sim/step.js';
+import { fmtPte, type Pte } from './pte.js';
 
 /**
  * enum mmu_notifier_event (include/linux/mmu_notifier.h, 5.0+; advisory: a correct secondary
@@ -59,6 +61,10 @@ export interface MmuNotifierSubscriptions {
   archInvalidateSecondaryTlbs?(start: number, end: number): Sim<void>;
   /** __mmu_notifier_invalidate_page() (2.6.27 to 4.12): only the eras before 4.13 call it. */
   invalidatePage?(addr: number): Sim<void>;
+  /** __mmu_notifier_invalidate_range() (3.19–6.5): the '4.13' era's secondary TLB flush. */
+  invalidateRange?(start: number, end: number): Sim<void>;
+  /** __mmu_notifier_change_pte() (2.6.32–6.8): from set_pte_at_notify, under the PT lock. */
+  changePte?(addr: number, pte: Pte): Sim<void>;
 }
 
 /** Holder of mm->notifier_subscriptions; null until the first registration (mm_has_notifiers). */
@@ -66,27 +72,42 @@ export interface NotifierHost {
   notifierSubscriptions: MmuNotifierSubscriptions | null;
 }
 
-/** mmu_notifier_invalidate_range_start() */
+/**
+ * __mmu_notifier_invalidate_range_start_map (mm/mmu_notifier.c, 23b68395c7c7, 5.2): lockdep's
+ * stand-in for "inside a notifier callback". Held across every start walk (blockable or not,
+ * whether or not the mm has subscribers, so the dependency is learnt early) and every end
+ * walk, and taken by fs_reclaim_acquire (src/primary/gfp.ts): a lock a callback takes must
+ * never be held across an allocation that may reclaim.
+ */
+export const mmuNotifierInvalidateRangeStartMap = new LockdepMap('mmu_notifier_invalidate_range_start');
+
+/** mmu_notifier_invalidate_range_start() (and its _nonblock form, by `range.blockable`) */
 export function* mmuNotifierInvalidateRangeStart(
   mm: NotifierHost,
   range: MmuNotifierRange,
 ): Sim<0 | 'EAGAIN'> {
+  lockMapAcquire(mmuNotifierInvalidateRangeStartMap);
   const subs = mm.notifierSubscriptions;
-  if (!subs) return 0;
-  return yield* frame(
-    `invalidate_range_start(${range.event} ${fmtRange(range)}) from ${range.caller}`,
-    subs.invalidateRangeStart(range),
-  );
+  const ret = subs
+    ? yield* frame(
+        `invalidate_range_start(${range.event} ${fmtRange(range)}) from ${range.caller}`,
+        subs.invalidateRangeStart(range),
+      )
+    : 0;
+  lockMapRelease(mmuNotifierInvalidateRangeStartMap);
+  return ret;
 }
 
 /** mmu_notifier_invalidate_range_end() */
 export function* mmuNotifierInvalidateRangeEnd(mm: NotifierHost, range: MmuNotifierRange): Sim<void> {
   const subs = mm.notifierSubscriptions;
   if (!subs) return;
+  lockMapAcquire(mmuNotifierInvalidateRangeStartMap);
   yield* frame(
     `invalidate_range_end(${range.event} ${fmtRange(range)}) from ${range.caller}`,
     subs.invalidateRangeEnd(range),
   );
+  lockMapRelease(mmuNotifierInvalidateRangeStartMap);
 }
 
 /** mmu_notifier_clear_flush_young() (called by ptep_clear_flush_young_notify under the PT lock) */
@@ -137,6 +158,23 @@ export function* mmuNotifierArchInvalidateSecondaryTlbs(
   const subs = mm.notifierSubscriptions;
   if (!subs?.archInvalidateSecondaryTlbs) return;
   yield* subs.archInvalidateSecondaryTlbs(start, end);
+}
+
+/**
+ * mmu_notifier_invalidate_range() (3.19–6.5): from ptep_clear_flush_notify under the PT lock,
+ * from tlb_flush_mmu_tlbonly, and (in the chain) from every range_end. Must not sleep.
+ */
+export function* mmuNotifierInvalidateRange(mm: NotifierHost, start: number, end: number): Sim<void> {
+  const subs = mm.notifierSubscriptions;
+  if (!subs?.invalidateRange) return;
+  yield* frame(`invalidate_range(${fmtRange({ start, end })})`, subs.invalidateRange(start, end));
+}
+
+/** mmu_notifier_change_pte() (2.6.32–6.8), the notifier half of set_pte_at_notify(). */
+export function* mmuNotifierChangePte(mm: NotifierHost, addr: number, pte: Pte): Sim<void> {
+  const subs = mm.notifierSubscriptions;
+  if (!subs?.changePte) return;
+  yield* frame(`change_pte(${addr}, ${fmtPte(pte)})`, subs.changePte(addr, pte));
 }
 
 export function fmtRange(r: { start: number; end: number }): string {

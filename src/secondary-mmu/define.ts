@@ -31,6 +31,11 @@ export interface DriverOps<D, B extends string> {
    * must not sleep.
    */
   archInvalidateSecondaryTlbs?(d: D, start: number, end: number, bugs: BugFlags<B>): Sim<void>;
+  /**
+   * invalidate_range (3.19–6.5): the same flush under its older name, called by an Mm of era
+   * '4.13' from ptep_clear_flush_notify (under the PT lock), the mmu_gather flush and range_end.
+   */
+  invalidateRange?(d: D, start: number, end: number, bugs: BugFlags<B>): Sim<void>;
 }
 
 /** What a driver author writes: see docs/driver-guide.md. */
@@ -190,6 +195,11 @@ function bindOps<D, B extends string>(
     const f = ops.archInvalidateSecondaryTlbs;
     out.archInvalidateSecondaryTlbs = (s, e) =>
       guarded(driver, 'archInvalidateSecondaryTlbs', () => f(d, s, e, bugs), isVoid, 'nothing');
+  }
+  if (ops.invalidateRange) {
+    const f = ops.invalidateRange;
+    out.invalidateRange = (s, e) =>
+      guarded(driver, 'invalidateRange', () => f(d, s, e, bugs), isVoid, 'nothing');
   }
   return out;
 }

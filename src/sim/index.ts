@@ -14,6 +14,14 @@ export {
   spawnThread,
 } from './api.js';
 export { Word, wordIs } from './cell.js';
+export {
+  activeLockdep,
+  enableLockdep,
+  Lockdep,
+  LockdepMap,
+  lockMapAcquire,
+  lockMapRelease,
+} from './lockdep.js';
 export type { Program } from './program.js';
 export { Rng } from './rng.js';
 export {

@@ -9,6 +9,7 @@ export type RuntimeViolationName =
   | 'sleep-in-atomic'
   | 'unlock-not-held'
   | 'recursive-lock'
+  | 'circular-locking'
   | 'lock-held-at-exit'
   | 'step-budget'
   | 'bad-return'

@@ -34,6 +34,10 @@ describe('mmulab list', () => {
       'kvm-fork-cow',
       'kvm-reclaim-aging',
       'kvm-postcopy',
+      'kvm-ksm-merge-3.6',
+      'kvm-ksm-merge-6.6',
+      'kvm-ksm-merge',
+      'kvm-exit-reclaim',
       'kvm-memslot',
       'kvm-pfncache',
     ]);

@@ -152,13 +152,14 @@ describe('bad split options: one line, exit 2', () => {
       ['--workers', '2', '--strategy', 'dfs'],
       'mmulab: dfs does not split; use --strategy dpor (the default with --workers and --shard), random or pct\n',
     ],
+    [['--shard', '0/2', '--resume', 'x.jsonl'], 'mmulab: --resume continues a search: not with --shard\n'],
     [
-      ['--workers', '2', '--out', 'x.jsonl'],
-      'mmulab: --out records one in-process search (JSONL checkpoints): not with --workers; for shard files use --shard i/n --out FILE\n',
+      ['--workers', '2', '--resume', 'missing.jsonl'],
+      'mmulab: cannot resume from missing.jsonl: no such file\n',
     ],
     [
-      ['--workers', '2', '--resume', 'x.jsonl'],
-      'mmulab: --resume continues a single search: not with --workers or --shard\n',
+      ['--workers', '2', '--resume', 'missing.jsonl', '--out', 'other.jsonl'],
+      'mmulab: --resume appends to the file it resumes: give --out the same file, or no --out\n',
     ],
   ])('explore kvm-munmap %j', async (args, err) => {
     expect(await cli('explore', 'kvm-munmap', ...args)).toEqual({ code: 2, out: '', err });

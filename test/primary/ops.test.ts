@@ -219,6 +219,8 @@ describe('primary operations keep the kernel order of lock, PTE change, flush, n
       '> mark.invalidate_range_end',
       '< mark.invalidate_range_end',
       '< invalidate_range_end(MMU_NOTIFY_CLEAR [0, 1)) from wp_page_copy',
+      // The mapping's reference, then the one do_wp_page took before the PT unlock.
+      'put_page(page1) -> refcount 2',
       'put_page(page1) -> refcount 1',
       'spin_lock(mm.ptl); follow_page_pte(mm, 0): get_page(page2); spin_unlock(mm.ptl)',
       'up_read(mm.mmapLock)',

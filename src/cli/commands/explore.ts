@@ -1,20 +1,23 @@
 import type { Command } from 'commander';
 import { MmulabError } from '../../errors.js';
 import { exploreAsync } from '../../explore/explorer.js';
-import { makeStrategy, strategies } from '../../explore/strategies/index.js';
-import { describeVerdict, type Verdict } from '../../explore/verdict.js';
+import { makeStrategy, type StrategyOptions, strategies } from '../../explore/strategies/index.js';
+import { describeVerdict, type FoundViolation, type Verdict } from '../../explore/verdict.js';
+import { DEFAULT_STEP_TIMEOUT_MS, exploreWatched } from '../../explore/watchdog.js';
 import { buildScenario, catalogue, findScenario } from '../../scenarios/catalogue.js';
 import { driverScenarios } from '../../scenarios/races/driver-world.js';
 import type { Scenario } from '../../scenarios/scenario.js';
 import type { SecondaryMmuDriver } from '../../secondary-mmu/define.js';
 import type { Program } from '../../sim/program.js';
 import { encodeToken } from '../../sim/token.js';
+import type { Violation } from '../../sim/violation.js';
 import { colours, verdictColour } from '../colour.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
 import { loadDriver } from '../load-driver.js';
 import { collect, duration, nonNegativeInt, positiveInt } from '../parse.js';
 import { SearchProgress } from '../progress.js';
 import { addReportFlags, type ReportFlags, wantsReports, writeRunReports } from '../reports.js';
+import { scenarioRef } from '../scenario-ref.js';
 import { readResume, type SearchHeader, SearchLog } from '../search-log.js';
 import { runSplitExplore } from './explore-split.js';
 
@@ -40,6 +43,13 @@ export interface ExploreCliOptions extends ReportFlags {
   readonly workers?: number | true;
   /** `i/n`: run shard i of n in this process and write its partial result (mmulab merge). */
   readonly shard?: string;
+  /** Watchdog: a step that does not return within this many ms is a `driver-hang`. */
+  readonly stepTimeout?: number;
+  /** `--no-watchdog`: run the search in this thread even with --driver. */
+  readonly watchdog?: boolean;
+  /** Record each distinct violation and go on (`--keep-going`: no limit). */
+  readonly keepGoing?: boolean;
+  readonly maxViolations?: number;
 }
 
 /**
@@ -48,6 +58,8 @@ export interface ExploreCliOptions extends ReportFlags {
  */
 export interface ReplayContext {
   readonly maxSteps?: number | undefined;
+  /** An explicit --step-timeout: the replay of a driver-hang needs the same watchdog. */
+  readonly stepTimeout?: number | undefined;
   readonly driver?: { readonly path: string; readonly scenarios: readonly Scenario[] } | undefined;
 }
 
@@ -67,7 +79,8 @@ export function replayCommand(
   const d = design === findScenario(scenario, ctx.driver?.scenarios).designs[0] ? '' : ` --design ${design}`;
   const dr = ctx.driver ? ` --driver ${ctx.driver.path}` : '';
   const m = ctx.maxSteps === undefined ? '' : ` --max-steps ${ctx.maxSteps}`;
-  return `mmulab replay ${scenario}${dr}${d}${flags}${m} --token ${token}`;
+  const w = ctx.stepTimeout === undefined ? '' : ` --step-timeout ${ctx.stepTimeout}`;
+  return `mmulab replay ${scenario}${dr}${d}${flags}${m}${w} --token ${token}`;
 }
 
 /**
@@ -84,6 +97,7 @@ export async function runExplore(
   const from = driver ? driverScenarios(driver) : catalogue;
   const ctx: ReplayContext = {
     maxSteps: opts.maxSteps,
+    stepTimeout: opts.stepTimeout,
     driver: driver && opts.driver ? { path: opts.driver, scenarios: from } : undefined,
   };
   const scenario = findScenario(name, from);
@@ -92,12 +106,20 @@ export async function runExplore(
   const program = buildScenario(name, { design, bugs }, from);
   const split = opts.workers !== undefined || opts.shard !== undefined;
   const strategyName = opts.strategy ?? (split ? 'dpor' : 'dfs');
-  const strategy = makeStrategy(strategyName, {
-    seed: opts.seed,
-    ...(opts.depth === undefined ? {} : { depth: opts.depth }),
-    ...(opts.preemptions === undefined ? {} : { preemptions: opts.preemptions }),
-  });
+  const strategy = makeStrategy(strategyName, strategyOptions(opts));
   const maxRuns = opts.runs ?? (strategy.exhaustive ? DEFAULT_RUNS_EXHAUSTIVE : DEFAULT_RUNS_SAMPLING);
+  if (split && (opts.keepGoing || opts.maxViolations !== undefined)) {
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      '--keep-going and --max-violations go on within one search: not with --workers or --shard',
+    );
+  }
+  if (split && opts.stepTimeout !== undefined) {
+    throw new MmulabError(
+      'MMULAB_BAD_OPTION',
+      '--step-timeout watches one search: not with --workers or --shard',
+    );
+  }
   if (split) {
     const search = { scenario: name, design, bugs, strategy: strategyName, maxRuns, program, ctx };
     return runSplitExplore(io, search, opts);
@@ -129,9 +151,11 @@ export async function runExplore(
     );
   }
   let start = { runs: 0, steps: 0 };
+  let resumeState: unknown = null;
   if (opts.resume !== undefined) {
     const point = readResume(opts.resume, header);
     if (point.state !== null) strategy.restore!(point.state);
+    resumeState = point.state;
     start = { runs: point.start.runs, steps: point.start.steps };
   }
   const logPath = opts.resume ?? opts.out;
@@ -139,6 +163,10 @@ export async function runExplore(
   if (log)
     log.write(opts.resume === undefined ? header : { type: 'resume', runs: start.runs, steps: start.steps });
   const progress = new SearchProgress({ isTty: io.isTty, json: opts.json === true });
+  const maxViolations = opts.maxViolations ?? (opts.keepGoing ? Number.POSITIVE_INFINITY : 1);
+  const keepGoing = maxViolations > 1;
+  const logViolation = (runs: number, violation: Violation, token: string) =>
+    log?.write({ type: 'violation', runs, invariant: violation.name, message: violation.message, token });
   let steps = start.steps;
   let interrupted = false;
   const onSigint = () => {
@@ -147,39 +175,64 @@ export async function runExplore(
   process.on('SIGINT', onSigint);
   let v: Verdict;
   try {
-    v = await exploreAsync(
-      program,
-      {
-        strategy,
-        maxRuns,
-        shouldStop: () => interrupted,
-        onRun: (runs, result) => {
-          progress.onRun(runs, result);
-          steps += result.steps;
-          if (!log) return;
-          if (result.violation) {
-            log.write({
-              type: 'violation',
-              runs,
-              invariant: result.violation.name,
-              message: result.violation.message,
-              token: encodeToken(result.choices),
-            });
-          } else {
-            log.maybeCheckpoint(runs, steps, () => checkpoint!());
-          }
+    if (watched(opts)) {
+      v = await exploreWatched(
+        {
+          ref: scenarioRef({ scenario: name, design, bugs, driver: opts.driver ?? null }),
+          program,
+          strategy: strategyName,
+          strategyOptions: strategyOptions(opts),
+          maxRuns,
+          maxViolations,
+          ...(opts.stepTimeout === undefined ? {} : { stepTimeoutMs: opts.stepTimeout }),
+          ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+          ...(opts.timeLimit === undefined ? {} : { timeLimitMs: opts.timeLimit }),
+          start: { ...start, state: resumeState },
         },
-        ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
-        ...(opts.timeLimit === undefined ? {} : { timeLimitMs: opts.timeLimit }),
-      },
-      start,
-    );
+        {
+          shouldStop: () => interrupted,
+          onProgress: (runs, violations) => progress.onCount(runs, violations),
+          onCheckpoint: (runs, s, state) => log?.checkpoint(runs, s, state),
+          onViolation: (f) => logViolation(f.run, f.violation, f.token),
+        },
+      );
+    } else {
+      v = await exploreAsync(
+        program,
+        {
+          strategy,
+          maxRuns,
+          maxViolations,
+          shouldStop: () => interrupted,
+          onRun: (runs, result) => {
+            progress.onRun(runs, result);
+            steps += result.steps;
+            if (!log) return;
+            if (result.violation) {
+              if (!keepGoing) logViolation(runs, result.violation, encodeToken(result.choices));
+            } else {
+              log.maybeCheckpoint(runs, steps, () => checkpoint!());
+            }
+          },
+          ...(keepGoing
+            ? {
+                onViolation: (f: FoundViolation) =>
+                  logViolation(f.run, f.violation, f.shrink?.original.token ?? f.token),
+              }
+            : {}),
+          ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+          ...(opts.timeLimit === undefined ? {} : { timeLimitMs: opts.timeLimit }),
+        },
+        start,
+      );
+    }
   } finally {
     process.off('SIGINT', onSigint);
     progress.stop();
   }
   if (log) {
-    if (v.kind === 'bounded') log.checkpoint(v.runs, v.steps, checkpoint!());
+    // A watched search's last checkpoint came through onCheckpoint already.
+    if (v.kind === 'bounded' && !watched(opts)) log.checkpoint(v.runs, v.steps, checkpoint!());
     const { written: _, ...line } = {
       ...verdictJson(name, design, bugs, strategyName, v, ctx),
       written: null,
@@ -188,6 +241,24 @@ export async function runExplore(
     log.close();
   }
   return printVerdict(io, { scenario: name, design, bugs, strategy: strategyName, program, ctx }, v, opts);
+}
+
+function strategyOptions(opts: ExploreCliOptions): StrategyOptions {
+  return {
+    seed: opts.seed,
+    ...(opts.depth === undefined ? {} : { depth: opts.depth }),
+    ...(opts.preemptions === undefined ? {} : { preemptions: opts.preemptions }),
+  };
+}
+
+/**
+ * Whether the search runs on a watched worker (src/explore/watchdog.ts): by default for a
+ * user's driver (--driver), whose code may loop without yielding; for any search given
+ * --step-timeout; never with --no-watchdog.
+ */
+export function watched(opts: ExploreCliOptions): boolean {
+  if (opts.watchdog === false) return false;
+  return opts.driver !== undefined || opts.stepTimeout !== undefined;
 }
 
 /** What a verdict is printed with: the search it ends. */
@@ -203,8 +274,13 @@ export interface SearchDescription {
 /** Writes the reports a violation asks for, prints the verdict (text or --json), returns the exit code. */
 export function printVerdict(io: Io, s: SearchDescription, v: Verdict, opts: ExploreCliOptions): number {
   const { scenario: name, design, bugs, program, ctx } = s;
+  // A hang's token hangs whoever replays it unwatched: `mmulab replay` traces it safely.
+  const hang = v.kind === 'violation' && v.violation.name === 'driver-hang';
+  if (hang && wantsReports(opts)) {
+    io.err('mmulab: a driver-hang run is not replayed for reports; mmulab replay traces it\n');
+  }
   const written =
-    v.kind === 'violation'
+    v.kind === 'violation' && !hang
       ? writeRunReports(
           program,
           v.token,
@@ -257,6 +333,21 @@ export function verdictJson(
             replay: replayCommand(scenario, bugs, design, v.token, ctx),
           }
         : null,
+    ...(v.kind === 'violation' && v.violations !== undefined
+      ? {
+          end: v.end ?? null,
+          violations: v.violations.map((f) => ({
+            key: f.key,
+            run: f.run,
+            invariant: f.violation.name,
+            message: f.violation.message,
+            step: f.violation.step,
+            thread: f.violation.thread,
+            token: f.token,
+            replay: replayCommand(scenario, bugs, design, f.token, ctx),
+          })),
+        }
+      : {}),
   };
 }
 
@@ -270,7 +361,15 @@ function verdictText(
   const drv = ctx.driver ? ` with driver ${ctx.driver.path}` : '';
   const head = `${scenario}${drv} (design ${design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'}) with ${v.strategy}`;
   const lines = [head];
-  if (v.kind === 'violation') {
+  if (v.kind === 'violation' && v.violations !== undefined) {
+    lines.push(describeVerdict(v));
+    v.violations.forEach((f, i) => {
+      lines.push(`${i + 1}. ${f.violation.name}, found in run ${f.run.toLocaleString('en-US')}`);
+      lines.push(`  ${f.violation.message}`);
+      lines.push(`  at step ${f.violation.step}${f.violation.thread ? ` by ${f.violation.thread}` : ''}`);
+      lines.push(`  replay: ${replayCommand(scenario, bugs, design, f.token, ctx)}`);
+    });
+  } else if (v.kind === 'violation') {
     lines.push(`violation: ${v.violation.name}, found after ${v.runs.toLocaleString('en-US')} run(s)`);
     lines.push(`  ${v.violation.message}`);
     lines.push(`  at step ${v.violation.step}${v.violation.thread ? ` by ${v.violation.thread}` : ''}`);
@@ -325,6 +424,24 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
       '--workers [n]',
       'split the search (dpor, random, pct) over n worker threads, every core if n is left out; same verdict, runs and token for any n (without the flag: one in-process search, which starts faster and can checkpoint)',
       positiveInt('--workers'),
+    )
+    .option(
+      '--step-timeout <ms>',
+      `watchdog: a single step that does not return within this many ms (a driver loop that never yields) ends the run as a driver-hang violation with a replay token (default ${DEFAULT_STEP_TIMEOUT_MS}; the search then runs on a watched worker thread, as it always does with --driver)`,
+      positiveInt('--step-timeout'),
+    )
+    .option(
+      '--no-watchdog',
+      'run a --driver search in this thread, unwatched (a driver loop that never yields then hangs it)',
+    )
+    .option(
+      '--keep-going',
+      'record each distinct violation (kind and location) and go on to the end of the search',
+    )
+    .option(
+      '--max-violations <n>',
+      'like --keep-going, but stop after n distinct violations',
+      positiveInt('--max-violations'),
     )
     .option(
       '--shard <i/n>',

@@ -1,5 +1,6 @@
 import type { Mm } from '../../primary/mm.js';
 import type { MmuNotifierRange } from '../../primary/notify.js';
+import type { Pte } from '../../primary/pte.js';
 import { frame, nonBlockEnd, nonBlockStart } from '../../sim/api.js';
 import type { Sim } from '../../sim/step.js';
 import { downWrite, upWrite } from '../../sim/sync/rwsem.js';
@@ -161,6 +162,16 @@ export class EmmChain implements MmuNotifierChain {
       blockable: true,
       caller: 'invalidate_page',
     });
+  }
+
+  /**
+   * EMM had no change_pte (KSM came a year later, with set_pte_at_notify for the typed
+   * notifiers): a PTE replacement under EMM is what its patch set did to every PTE change,
+   * an emm_invalidate_start/end pair around it. In an era that calls change_pte, EMM gets that
+   * pair at the same place (the new PTE is not passed on: EMM's callback has no argument for it).
+   */
+  *changePte(addr: number, _pte: Pte): Sim<void> {
+    yield* this.invalidatePage(addr);
   }
 
   /** emm_notifier_release(): pops and calls each notifier, assuming only the exiting task is left. */

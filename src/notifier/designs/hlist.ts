@@ -1,5 +1,7 @@
+import { changePteBracketed, secondaryTlbCallback } from '../../primary/era.js';
 import type { Mm } from '../../primary/mm.js';
 import type { MmuNotifierRange } from '../../primary/notify.js';
+import type { Pte } from '../../primary/pte.js';
 import { frame, nonBlockEnd, nonBlockStart } from '../../sim/api.js';
 import { Word } from '../../sim/cell.js';
 import type { Sim, Step } from '../../sim/step.js';
@@ -105,8 +107,12 @@ export abstract class HlistChain implements MmuNotifierChain {
   }
 
   protected *hlistEnd(range: MmuNotifierRange, inv: ActiveInvalidation | undefined): Sim<void> {
+    const withRange = secondaryTlbCallback(this.mm.era) === 'invalidate_range';
     yield* this.walk(function* (sub) {
       inv?.quiesced.delete(sub);
+      // 3.19–6.5: range_end calls invalidate_range before invalidate_range_end.
+      const flush = withRange ? sub.ops.invalidateRange : undefined;
+      if (flush) yield* frame(`${sub.name}.invalidate_range`, flush.call(sub.ops, range.start, range.end));
       const end = sub.ops.invalidateRangeEnd;
       if (!end) return;
       if (!range.blockable) nonBlockStart();
@@ -139,6 +145,25 @@ export abstract class HlistChain implements MmuNotifierChain {
     yield* this.walk(function* (sub) {
       const inv = sub.ops.invalidatePage;
       if (inv) yield* frame(`${sub.name}.invalidate_page`, inv.call(sub.ops, addr));
+    });
+  }
+
+  /** __mmu_notifier_invalidate_range() (3.19–6.5). */
+  *invalidateRange(start: number, end: number): Sim<void> {
+    yield* this.walk(function* (sub) {
+      const f = sub.ops.invalidateRange;
+      if (f) yield* frame(`${sub.name}.invalidate_range`, f.call(sub.ops, start, end));
+    });
+  }
+
+  /** __mmu_notifier_change_pte() (2.6.32–6.8); before 3.7, invalidate_page for those without it. */
+  *changePte(addr: number, pte: Pte): Sim<void> {
+    const fallback = !changePteBracketed(this.mm.era);
+    yield* this.walk(function* (sub) {
+      const change = sub.ops.changePte;
+      const inv = fallback ? sub.ops.invalidatePage : undefined;
+      if (change) yield* frame(`${sub.name}.change_pte`, change.call(sub.ops, addr, pte));
+      else if (inv) yield* frame(`${sub.name}.invalidate_page`, inv.call(sub.ops, addr));
     });
   }
 

@@ -6,7 +6,7 @@ import {
   mmuNotifierInvalidateRangeStart,
   mmuNotifierRange,
 } from '../notify.js';
-import { allocPage, copyUserHighpage, putPage } from '../page.js';
+import { allocPage, copyUserHighpage, getPageLocked, putPage } from '../page.js';
 import { mkPte, type Pte, pteWith } from '../pte.js';
 
 /** vm_fault_t, reduced: 0 or the error bits the modelled paths return. */
@@ -64,7 +64,9 @@ function* doAnonymousPage(mm: Mm, addr: number, write: boolean): Sim<VmFault> {
 
 /**
  * do_wp_page(): a write to a present read-only PTE. An exclusive page (one mapping, one
- * reference) is reused in place (wp_page_reuse); a shared one, after fork, is copied.
+ * reference) is reused in place (wp_page_reuse); a shared one, after fork, is copied. Before
+ * the PT unlock a page to copy gets a reference of its own (folio_get): once the lock is
+ * dropped, MADV_DONTNEED, the OOM reaper or reclaim may unmap it and drop the mapping's.
  */
 function* doWpPage(mm: Mm, addr: number, orig: Pte): Sim<VmFault> {
   const r = yield* spinLockSection(
@@ -74,7 +76,10 @@ function* doWpPage(mm: Mm, addr: number, orig: Pte): Sim<VmFault> {
       const cur = mm.pte(addr).value;
       if (!samePte(cur, orig)) return 'changed';
       const page = mm.frame(cur.pfn);
-      if (page.mapcount !== 1 || page.refcount !== 1) return 'copy';
+      if (page.mapcount !== 1 || page.refcount !== 1) {
+        getPageLocked(page);
+        return 'copy';
+      }
       mm.pte(addr).value = pteWith(cur, { write: true, young: true, dirty: true });
       return 'reused';
     },
@@ -88,15 +93,19 @@ function* doWpPage(mm: Mm, addr: number, orig: Pte): Sim<VmFault> {
 /**
  * wp_page_copy(): copy the old page into a new one *before* the notifier bracket, then
  * invalidate_range_start(MMU_NOTIFY_CLEAR) → PT lock, recheck, ptep_clear_flush + set_pte_at
- * of the new page, old rmap dropped → unlock → invalidate_range_end → put the old page.
+ * of the new page, old rmap dropped → unlock → invalidate_range_end → put the old page's
+ * mapping reference (or the unused new page), then do_wp_page's reference on the old one.
  * The copy is safe only because fork's PROTECTION_PAGE bracket already stopped every
  * secondary from writing the old page.
  */
 function* wpPageCopy(mm: Mm, addr: number, orig: Pte): Sim<VmFault> {
-  const pfn = yield* allocPage(mm.pages);
-  if (pfn === 0) return 'VM_FAULT_OOM';
-  const fresh = mm.frame(pfn);
   const old = mm.frame(orig.pfn);
+  const pfn = yield* allocPage(mm.pages);
+  if (pfn === 0) {
+    yield* putPage(old);
+    return 'VM_FAULT_OOM';
+  }
+  const fresh = mm.frame(pfn);
   yield* copyUserHighpage(fresh, old);
   const range = mmuNotifierRange(addr, addr + 1, 'MMU_NOTIFY_CLEAR', 'wp_page_copy');
   yield* mmuNotifierInvalidateRangeStart(mm, range);
@@ -118,5 +127,6 @@ function* wpPageCopy(mm: Mm, addr: number, orig: Pte): Sim<VmFault> {
   );
   yield* mmuNotifierInvalidateRangeEnd(mm, range);
   yield* putPage(replaced ? old : fresh);
+  yield* putPage(old);
   return 0;
 }

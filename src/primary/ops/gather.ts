@@ -1,8 +1,8 @@
 import { note } from '../../sim/api.js';
 import type { Sim } from '../../sim/step.js';
 import type { Mm } from '../mm.js';
-import { mmuNotifierArchInvalidateSecondaryTlbs } from '../notify.js';
 import { type PageFrame, putPage } from '../page.js';
+import { flushSecondaryTlbs } from './tlb-flush.js';
 
 /**
  * struct mmu_gather (mm/mmu_gather.c): pages unmapped under the PT lock wait here until the
@@ -31,7 +31,8 @@ export function* tlbFlushMmu(tlb: MmuGather): Sim<void> {
   if (tlb.pages.length === 0) return;
   note('tlb-flush', `flush_tlb_mm(${tlb.mm.name}) (tlb_flush_mmu_tlbonly)`);
   // The gather keeps no address range here: the secondary flush covers the whole mm.
-  yield* mmuNotifierArchInvalidateSecondaryTlbs(tlb.mm, 0, tlb.mm.ptes.length);
+  // (4.x flushed a full batch under the PT lock in zap_pte_range; here after it, as in 6.x.)
+  yield* flushSecondaryTlbs(tlb.mm, 0, tlb.mm.ptes.length);
   const pages = tlb.pages.splice(0);
   for (const p of pages) yield* putPage(p);
 }

@@ -2,10 +2,12 @@ import { note } from '../../sim/api.js';
 import type { Sim } from '../../sim/step.js';
 import { downRead, upRead } from '../../sim/sync/rwsem.js';
 import { spinLockSection, spinLockThen, spinUnlock } from '../../sim/sync/spinlock.js';
+import { hasInvalidatePage, secondaryTlbCallback } from '../era.js';
 import type { Mm } from '../mm.js';
 import {
   mmuNotifierArchInvalidateSecondaryTlbs,
   mmuNotifierClearFlushYoung,
+  mmuNotifierInvalidateRange,
   mmuNotifierInvalidateRangeEnd,
   mmuNotifierInvalidateRangeStart,
   mmuNotifierRange,
@@ -56,25 +58,41 @@ export function* pageReferenced(
  * across invalidate_range_start(MMU_NOTIFY_CLEAR) → PT lock, ptep_clear_flush, swap entry
  * installed (the contents go to the swap slot), rmap dropped → PT unlock →
  * invalidate_range_end → the mapping's reference put. mmap_lock is *not* held: faults and
- * gup run concurrently. The page itself is freed later by the caller.
+ * gup run concurrently. The page itself is freed later by the caller. The secondary-TLB
+ * flush follows the era: 4.13–6.5 ptep_clear_flush_notify calls invalidate_range still under
+ * the PT lock; 6.6+ the CPU flush calls arch_invalidate_secondary_tlbs.
  */
 export function* tryToUnmap(mm: Mm, addr: number, page: PageFrame): Sim<boolean> {
-  if (mm.era !== '4.13') return yield* tryToUnmapInvalidatePage(mm, addr, page);
+  if (hasInvalidatePage(mm.era)) return yield* tryToUnmapInvalidatePage(mm, addr, page);
   yield* downRead(mm.anonVmaLock);
   const range = mmuNotifierRange(addr, addr + 1, 'MMU_NOTIFY_CLEAR', 'try_to_unmap');
   yield* mmuNotifierInvalidateRangeStart(mm, range);
-  const unmapped = yield* spinLockSection(
-    mm.ptl,
-    'try_to_unmap_one',
-    () => ptepClearFlushToSwap(mm, addr, page),
-    (ok) => (ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here'),
-    mm.ptlFootprint(addr, addr + 1),
-  );
-  if (unmapped) {
-    note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush, under the PT lock)`);
-    // Under the PT lock in the kernel; here just after it, which is equivalent: the PTE is
-    // already clear, so no secondary refill can come in between, and the page is put later.
-    yield* mmuNotifierArchInvalidateSecondaryTlbs(mm, addr, addr + 1);
+  const clear = () => ptepClearFlushToSwap(mm, addr, page);
+  const text = (ok: boolean) =>
+    ok ? `ptep_clear_flush(${mm.name}.pte[${addr}]), swap entry set` : 'not mapped here';
+  let unmapped: boolean;
+  if (secondaryTlbCallback(mm.era) === 'invalidate_range') {
+    // ptep_clear_flush_notify(): invalidate_range with the PT lock held.
+    unmapped = yield* spinLockThen(mm.ptl, 'try_to_unmap_one', clear, text, mm.ptlFootprint(addr, addr + 1));
+    if (unmapped) {
+      note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush_notify)`);
+      yield* mmuNotifierInvalidateRange(mm, addr, addr + 1);
+    }
+    yield* spinUnlock(mm.ptl);
+  } else {
+    unmapped = yield* spinLockSection(
+      mm.ptl,
+      'try_to_unmap_one',
+      clear,
+      text,
+      mm.ptlFootprint(addr, addr + 1),
+    );
+    if (unmapped) {
+      note('tlb-flush', `flush_tlb_page(${mm.name}, ${addr}) (ptep_clear_flush, under the PT lock)`);
+      // Under the PT lock in the kernel; here just after it, which is equivalent: the PTE is
+      // already clear, so no secondary refill can come in between, and the page is put later.
+      yield* mmuNotifierArchInvalidateSecondaryTlbs(mm, addr, addr + 1);
+    }
   }
   yield* mmuNotifierInvalidateRangeEnd(mm, range);
   yield* upRead(mm.anonVmaLock);

@@ -1,7 +1,7 @@
 import { noTranslationToFreedPage, watchCoherence } from '../../check/index.js';
 import type { SecondaryView } from '../../check/view.js';
 import type { MmuNotifierChain } from '../../notifier/chain.js';
-import { designs, makeChain } from '../../notifier/designs.js';
+import { type ChainOptions, designs, makeChain } from '../../notifier/designs.js';
 import { Mm, type MmEra } from '../../primary/mm.js';
 import { PageAllocator } from '../../primary/page.js';
 import type { Runtime } from '../../sim/runtime.js';
@@ -23,7 +23,13 @@ export interface ClaimWorld {
  * `size` anonymous private pages, each faulted in (PTE present, writable, not young), one
  * VMA over them, and the design's chain on the mm (published even with no subscriber yet).
  */
-export function claimWorld(opts: ScenarioOptions, size: number, gatherCapacity = 8, era?: MmEra): ClaimWorld {
+export function claimWorld(
+  opts: ScenarioOptions,
+  size: number,
+  gatherCapacity = 8,
+  era?: MmEra,
+  chainOpts: ChainOptions = {},
+): ClaimWorld {
   const mm = new Mm('mm', new PageAllocator(size + 3), {
     size,
     vmas: [{ start: 0, end: size, write: true, private: true }],
@@ -31,7 +37,7 @@ export function claimWorld(opts: ScenarioOptions, size: number, gatherCapacity =
     ...(era ? { era } : {}),
   });
   const pfns = Array.from({ length: size }, (_, a) => mm.populate(a, INITIAL));
-  const chain = makeChain(opts.design, mm);
+  const chain = makeChain(opts.design, mm, chainOpts);
   mm.notifierSubscriptions = chain;
   return { mm, chain, pfns };
 }

@@ -2,7 +2,7 @@ import { watchCoherence } from '../../check/index.js';
 import { checkSecondaryWrite } from '../../check/integrity.js';
 import type { MmuNotifierChain } from '../../notifier/chain.js';
 import { makeChain } from '../../notifier/designs.js';
-import { Mm } from '../../primary/mm.js';
+import { Mm, type MmEra } from '../../primary/mm.js';
 import { fork } from '../../primary/ops/fork.js';
 import { madviseDontneed } from '../../primary/ops/madvise.js';
 import { munmap } from '../../primary/ops/munmap.js';
@@ -33,6 +33,8 @@ export interface WorldOptions {
   readonly size?: number;
   /** Leave the device unsubscribed at setup (a scenario that registers it during the run). */
   readonly unattached?: boolean;
+  /** The primary's kernel era (src/primary/era.ts); default today's. */
+  readonly era?: MmEra;
 }
 
 /**
@@ -52,6 +54,7 @@ export function driverWorld(
     size,
     vmas: [{ start: 0, end: size, write: true, private: true }],
     gatherCapacity: w.gatherCapacity ?? 1,
+    ...(w.era ? { era: w.era } : {}),
   });
   const pfn = mm.populate(0, INITIAL);
   // The process wrote the page and it was aged since: dirty, not young; a lockless walk can use it.
@@ -149,6 +152,8 @@ export interface DriverScenarioMeta {
   /** Bug flags of the driver this scenario exposes; the rest go to `safe` with a reason. */
   readonly found: readonly string[];
   readonly safe?: Readonly<Record<string, string>>;
+  /** World options over the workload's (an era). */
+  readonly world?: WorldOptions;
 }
 
 /** A standard workload run against a driver, as a catalogue scenario. */
@@ -174,7 +179,7 @@ export function driverScenario(
       return {
         name: `${meta.name}[${opts.design}${bugs.length ? ` ${bugs.join(',')}` : ''}]`,
         setup(rt) {
-          const w = driverWorld(rt, driver, opts, wl.world);
+          const w = driverWorld(rt, driver, opts, { ...wl.world, ...meta.world });
           rt.spawn('device', () => deviceStores(w, wl.stores));
           rt.spawn(wl.thread, () => wl.body(w));
         },

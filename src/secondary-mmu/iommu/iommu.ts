@@ -1,7 +1,8 @@
 import { putPage } from '../../primary/page.js';
+import type { Sim } from '../../sim/step.js';
 import { Mutex, mutexLock, mutexUnlock } from '../../sim/sync/mutex.js';
 import { SpinLock, spinLock, spinUnlock } from '../../sim/sync/spinlock.js';
-import { defineSecondaryMmu, getUserPage } from '../define.js';
+import { type BugFlags, defineSecondaryMmu, getUserPage } from '../define.js';
 import { DeviceTlb } from '../device-tlb.js';
 
 /** Bug variants of the IOMMU SVA model. */
@@ -9,7 +10,7 @@ export const iommuBugs = {
   'start-end-only':
     'the IOTLB is flushed from invalidate_range_start and invalidate_range_end only (as the first AMD IOMMUv2 / Intel SVM code did before invalidate_range, ≈3.19): start is too early, as the IOMMU refills from the still-present PTE, and end too late, as the page is freed before it (Popple, 2023-07-18)',
   'flush-sleeps':
-    'arch_invalidate_secondary_tlbs waits for the invalidation queue under a mutex: it runs from the CPU TLB flush with preemption off, so it sleeps in atomic context',
+    'the IOTLB flush waits for the invalidation queue under a mutex: arch_invalidate_secondary_tlbs (6.6+) runs from the CPU TLB flush with preemption off, invalidate_range (3.19–6.5) from ptep_clear_flush_notify with the PT lock held, so it sleeps in atomic context',
 } as const;
 
 export type IommuBug = keyof typeof iommuBugs;
@@ -22,6 +23,20 @@ export interface IommuSva {
   readonly qiLock: SpinLock;
   /** The sleeping lock of the flush-sleeps variant. */
   readonly qiMutex: Mutex;
+}
+
+/** The IOTLB flush through the invalidation queue (spinning lock; a mutex in flush-sleeps). */
+function* flushIotlb(d: IommuSva, start: number, end: number, bugs: BugFlags<IommuBug>): Sim<void> {
+  if (bugs['start-end-only']) return;
+  if (bugs['flush-sleeps']) {
+    yield* mutexLock(d.qiMutex);
+    yield* d.iotlb.zap(start, end);
+    yield* mutexUnlock(d.qiMutex);
+    return;
+  }
+  yield* spinLock(d.qiLock);
+  yield* d.iotlb.zap(start, end);
+  yield* spinUnlock(d.qiLock);
 }
 
 /**
@@ -52,18 +67,16 @@ export const iommuSva = defineSecondaryMmu({
     *invalidateRangeEnd(d, range, bugs) {
       if (bugs['start-end-only']) yield* d.iotlb.zap(range.start, range.end);
     },
-    /** intel_arch_invalidate_secondary_tlbs() → qi_flush_piotlb + dev IOTLB flush. */
+    /** intel_arch_invalidate_secondary_tlbs() → qi_flush_piotlb + dev IOTLB flush (6.6+). */
     *archInvalidateSecondaryTlbs(d, start, end, bugs) {
-      if (bugs['start-end-only']) return;
-      if (bugs['flush-sleeps']) {
-        yield* mutexLock(d.qiMutex);
-        yield* d.iotlb.zap(start, end);
-        yield* mutexUnlock(d.qiMutex);
-        return;
-      }
-      yield* spinLock(d.qiLock);
-      yield* d.iotlb.zap(start, end);
-      yield* spinUnlock(d.qiLock);
+      yield* flushIotlb(d, start, end, bugs);
+    },
+    /**
+     * intel_invalidate_range() / amd mn_invalidate_range() (3.19–6.5): the same flush, which
+     * the '4.13' era calls from ptep_clear_flush_notify with the PT lock held.
+     */
+    *invalidateRange(d, start, end, bugs) {
+      yield* flushIotlb(d, start, end, bugs);
     },
   },
   /**

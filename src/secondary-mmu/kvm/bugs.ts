@@ -1,9 +1,25 @@
 import { MmulabError } from '../../errors.js';
 
 /** Bug variants of the KVM model: each a flag on the one driver, saying what the code gets wrong. */
-export type KvmBug = 'no-retry-check' | 'seq-bump-at-start' | 'zap-outside-lock' | 'put-page-before-flush';
+export type KvmBug =
+  | 'no-retry-check'
+  | 'seq-bump-at-start'
+  | 'zap-outside-lock'
+  | 'put-page-before-flush'
+  | KvmChangePteBug;
 
-export const kvmBugs: Readonly<Record<KvmBug, string>> = {
+/**
+ * Flags of KVM's change_pte handler, kept apart from kvmBugs: only a primary whose era calls
+ * change_pte (before 6.9) runs the handler, so only the KSM scenarios expose them.
+ */
+export type KvmChangePteBug = 'change-pte-no-seq-bump';
+
+export const kvmChangePteBugs: Readonly<Record<KvmChangePteBug, string>> = {
+  'change-pte-no-seq-bump':
+    'kvm_mmu_notifier_change_pte without mmu_invalidate_seq++: the 5.13–6.8 handler (Christopherson, 2021: change_pte "must be surrounded by invalidate_range_{start,end}", so the bump went), on a primary whose set_pte_at_notify is not bracketed (before 3.7, 6bdb913f0a70): a vCPU fault that resolved the old pfn before KSM replaced the PTE passes its check and maps the old page',
+};
+
+export const kvmBugs: Readonly<Record<Exclude<KvmBug, KvmChangePteBug>, string>> = {
   'no-retry-check':
     'the vCPU fault installs the SPTE without checking mmu_invalidate_in_progress / mmu_invalidate_seq (the check KVM has had since the notifiers were merged, 2.6.27)',
   'seq-bump-at-start':

@@ -3,6 +3,7 @@ import type { Mm } from '../../primary/mm.js';
 import type { MmuNotifierRange } from '../../primary/notify.js';
 import { getUserPages, getUserPagesFastOnly } from '../../primary/ops/gup.js';
 import { putPage } from '../../primary/page.js';
+import type { Pte } from '../../primary/pte.js';
 import { RETRY, retryLoop } from '../../sim/api.js';
 import { Word } from '../../sim/cell.js';
 import type { Sim, SimObject } from '../../sim/step.js';
@@ -94,6 +95,7 @@ export class Kvm implements MmuNotifier {
       clearYoung: (start, end) => this.age(start, end, true, false),
       testYoung: (addr) => this.age(addr, addr + 1, false, false),
       release: () => this.release(),
+      changePte: (addr, pte) => this.changePte(addr, pte),
     };
   }
 
@@ -251,6 +253,32 @@ export class Kvm implements MmuNotifier {
       },
       (young) =>
         `${clear ? 'kvm_age_gfn' : 'kvm_test_age_gfn'} [${start}, ${end}): ${young ? 'young' : 'old'}${young && flush ? '; kvm_flush_remote_tlbs' : ''}`,
+      this.footprint,
+    );
+  }
+
+  /**
+   * kvm_mmu_notifier_change_pte() → kvm_set_spte_gfn (2.6.32–6.8): under mmu_lock, seq++ (until
+   * 5.13), then the gfn's SPTE, if there is one, follows the new PTE: dropped if the new PTE is
+   * writable (a COW break), else pointed at the new pfn read-only (KSM); the TLBs flushed. It
+   * never creates an SPTE. Since 3.7 the primary's range_start has zapped the SPTE already, so
+   * the handler finds none: dead code until its removal in 6.9.
+   */
+  *changePte(addr: number, pte: Pte): Sim<void> {
+    yield* spinLockSection(
+      this.mmuLock,
+      'kvm_mmu_notifier_change_pte',
+      () => {
+        if (!this.has('change-pte-no-seq-bump')) this.mmuInvalidateSeq.value++;
+        const w = this.spt[addr];
+        const s = w?.value;
+        if (!w || !s) return 'no SPTE';
+        w.value = pte.write ? null : { pfn: pte.pfn, writable: false, accessed: s.accessed, dirty: false };
+        this.tlbs.entries.clear();
+        return pte.write ? 'SPTE dropped' : `SPTE -> page${pte.pfn} ro`;
+      },
+      (r) =>
+        `kvm_mmu_notifier_change_pte(${addr})${this.has('change-pte-no-seq-bump') ? '' : ` (seq ${this.mmuInvalidateSeq.value})`}: ${r}`,
       this.footprint,
     );
   }

@@ -1,3 +1,4 @@
+import { activeLockdep } from '../lockdep.js';
 import { SimObject } from '../step.js';
 import type { SimThread } from '../thread.js';
 import { fail } from '../violation.js';
@@ -11,15 +12,18 @@ export abstract class LockObject extends SimObject {
   /** Context label pushed while held, for spinning locks; null for sleeping locks. */
   protected abstract readonly atomicLabel: string | null;
 
-  protected noteAcquired(t: SimThread): void {
+  /** `trylock`: an acquisition that could not have waited orders nothing before it (lockdep). */
+  protected noteAcquired(t: SimThread, trylock = false): void {
     t.held.push(this);
     if (this.atomicLabel) t.atomic.push(this.atomicLabel);
+    activeLockdep()?.acquire(t, this.name, trylock);
   }
 
   protected noteReleased(t: SimThread, op: string): void {
     const i = t.held.lastIndexOf(this);
     if (i < 0) fail('unlock-not-held', `${t.label} calls ${op}(${this.name}) without holding it`);
     t.held.splice(i, 1);
+    activeLockdep()?.release(t, this.name);
     if (this.atomicLabel) {
       const j = t.atomic.lastIndexOf(this.atomicLabel);
       if (j >= 0) t.atomic.splice(j, 1);

@@ -31,7 +31,7 @@ export class Mutex extends LockObject {
     }
     if (step === this.trylockStep && this.owner !== null) return false;
     this.owner = t;
-    this.noteAcquired(t);
+    this.noteAcquired(t, step === this.trylockStep);
     return true;
   }
 

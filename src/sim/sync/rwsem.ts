@@ -47,7 +47,7 @@ export class RwSemaphore extends LockObject {
       case this.downReadTrylockStep:
         if (this.writer !== null || this.waitingWriters.length > 0) return false;
         this.readers.push(t);
-        this.noteAcquired(t);
+        this.noteAcquired(t, true);
         return true;
       case this.downWriteStep:
         if (this.writer === null && this.readers.length === 0 && this.waitingWriters.length === 0) {

@@ -1,3 +1,4 @@
+import { activeLockdep } from '../lockdep.js';
 import type { Sim, SimObject } from '../step.js';
 import { Step } from '../step.js';
 import type { SimThread } from '../thread.js';
@@ -39,6 +40,10 @@ export class SpinLock extends LockObject {
   override run(step: Step, t: SimThread): unknown {
     if (step.op === SECTION) {
       const { body } = step.arg as SectionArg;
+      // Taken and dropped within the step: ordered after what is held, nothing nests in it.
+      const lockdep = activeLockdep();
+      lockdep?.acquire(t, this.name, false);
+      lockdep?.release(t, this.name);
       this.holder = t;
       t.atomic.push(this.atomicLabel);
       try {
@@ -76,7 +81,7 @@ export class SpinLock extends LockObject {
     }
     if (step === this.trylockStep && this.holder !== null) return false;
     this.holder = t;
-    this.noteAcquired(t);
+    this.noteAcquired(t, step === this.trylockStep);
     return true;
   }
 

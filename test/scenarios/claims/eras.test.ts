@@ -52,14 +52,30 @@ describe('kernel eras of try_to_unmap_one', () => {
     ]);
   });
 
-  it('4.13 (the default): a range_start/end bracket, no invalidate_page', () => {
-    const t = unmapTrace('4.13');
+  it('4.13: a range_start/end bracket; invalidate_range from ptep_clear_flush_notify, under the PT lock', () => {
+    expect(unmapTrace('4.13')).toEqual([
+      'down_read(mm.anonVma.rwsem) = true',
+      '> invalidate_range_start(MMU_NOTIFY_CLEAR [0, 1)) from try_to_unmap',
+      '> sub.invalidate_range_start',
+      'spin_lock(mm.ptl); ptep_clear_flush(mm.pte[0]), swap entry set',
+      '> invalidate_range([0, 1))',
+      'spin_unlock(mm.ptl)',
+      '> invalidate_range_end(MMU_NOTIFY_CLEAR [0, 1)) from try_to_unmap',
+      '> sub.invalidate_range_end',
+      'up_read(mm.anonVma.rwsem)',
+      'put_page(page1) -> refcount 1',
+    ]);
+  });
+
+  it('6.9 (the default): the bracket, the PT-lock section as one step, no invalidate_range', () => {
+    const t = unmapTrace('6.9');
     expect(t.filter((e) => e.startsWith('>'))).toEqual([
       '> invalidate_range_start(MMU_NOTIFY_CLEAR [0, 1)) from try_to_unmap',
       '> sub.invalidate_range_start',
       '> invalidate_range_end(MMU_NOTIFY_CLEAR [0, 1)) from try_to_unmap',
       '> sub.invalidate_range_end',
     ]);
+    expect(new Mm('mm', new PageAllocator(1), { size: 1, vmas: [] }).era).toBe('6.9');
   });
 
   const expected: Record<string, Record<string, string>> = {

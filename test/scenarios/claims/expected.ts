@@ -60,6 +60,13 @@ export const expected: Readonly<Record<string, Readonly<Record<string, string>>>
     'seqlock-register': 'verified',
     interval: 'verified',
   },
+  'claim-failed-start +core-pre-5.12': {
+    emm: 'pairing',
+    classic: 'pairing',
+    'rcu-register': 'verified',
+    'seqlock-register': 'verified',
+    interval: 'verified',
+  },
   'claim-failed-start': {
     emm: 'pairing',
     classic: 'verified',

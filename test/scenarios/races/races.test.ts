@@ -36,6 +36,17 @@ const expected: Record<string, Record<string, string>> = {
     'no-range-active-check': 'stale-translation',
   },
   'khugepaged-retract': { 'collapse-without-notifier': 'stale-translation' },
+  // 3.19–6.5: munmap's invalidate_range runs from the gather flush and range_end, unlocked.
+  'iommu-munmap-4.13': { 'start-end-only': 'coherence' },
+  'iommu-reclaim-4.13': { 'flush-sleeps': 'sleep-in-atomic' },
+  'kvm-ksm-merge-3.6': { 'change-pte-no-seq-bump': 'coherence' },
+  'kvm-ksm-merge-6.6': {},
+  'kvm-ksm-merge': {},
+  'kvm-exit-reclaim': { 'unlink-before-release': 'coherence' },
+  'emm-aging': { 'emm-single-callback': 'aging' },
+  'emm-failed-start': { 'emm-single-callback': 'pairing' },
+  // lockdep reports the order on the first run, before any thread waits.
+  'odp-dereg-reclaim': { 'cache-store-under-umem-mutex': 'circular-locking' },
   'overlapping-starts': { 'global-seqcount': 'stale-translation', 'active-flag': 'stale-translation' },
   'hmm-remove': { 'remove-lockless-seq-read': 'use-after-free' },
   'kvm-memslot': { 'memslot-update-in-bracket': 'pairing' },
