@@ -99,7 +99,15 @@ export {
   spinTrylock,
   spinUnlock,
 } from './sync/spinlock.js';
-export { finishWait, prepareToWait, schedule, WaitQueue, waitEvent, wakeUp } from './sync/waitqueue.js';
+export {
+  finishWait,
+  prepareToWait,
+  schedule,
+  WaitQueue,
+  waitEvent,
+  waitEventUntilChanged,
+  wakeUp,
+} from './sync/waitqueue.js';
 export { SimThread } from './thread.js';
 export { decodeToken, decodeTokenRuns, encodeToken, type TokenRuns } from './token.js';
 export type { SimEvent, SimObserver } from './trace.js';

@@ -38,6 +38,8 @@ describe('mmulab list', () => {
       'kvm-ksm-merge-6.6',
       'kvm-ksm-merge',
       'kvm-exit-reclaim',
+      'kvm-memslot',
+      'kvm-pfncache',
     ]);
     expect(parsed[0]!.bugs.map((b) => b.name)).toEqual([
       'no-retry-check',

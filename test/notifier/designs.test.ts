@@ -275,6 +275,55 @@ describe('interval', () => {
     expect(chain.invalidateSeq).toBe(4);
   });
 
+  it('remove: an idle tree unlinks at once; during a range it is deferred to the last end, which wakes the remover', () => {
+    const { chain, sub } = intervalWorld();
+    chain.insertAtSetup(sub);
+    record({
+      name: 'remove-idle',
+      setup(rt) {
+        rt.spawn('t', () => chain.remove(sub));
+      },
+    });
+    expect(chain.itree).toEqual([]);
+    const w = intervalWorld();
+    w.chain.insertAtSetup(w.sub);
+    const range = mmuNotifierRange(0, 1, 'MMU_NOTIFY_CLEAR', 'madvise_dontneed');
+    const order: string[] = [];
+    const p: Program = {
+      name: 'remove-during-range',
+      setup(rt) {
+        rt.spawn('inv', function* () {
+          yield* w.chain.invalidateRangeStart(range);
+          // The remover runs here (it is the only other thread): it defers and waits.
+          yield* mightSleep('between');
+          yield* w.chain.invalidateRangeEnd(range);
+          order.push(`end: itree ${w.chain.itree.length}`);
+        });
+        rt.spawn('remover', function* () {
+          yield* w.chain.remove(w.sub);
+          order.push(`remove returned: itree ${w.chain.itree.length}`);
+        });
+      },
+    };
+    // One schedule: inv opens the range, the remover defers and waits, inv ends and wakes it.
+    const rt = new Runtime({
+      scheduler: {
+        pickThread: (en) => {
+          const want =
+            w.chain.activeInvalidateRanges > 0 && w.chain.deferred.length === 0 ? 'remover' : 'inv';
+          return Math.max(
+            0,
+            en.findIndex((t) => t.name === want),
+          );
+        },
+        pickValue: () => 0,
+      },
+    });
+    rt.setup((r) => p.setup(r));
+    expect(rt.execute().violation).toBeNull();
+    expect(order).toEqual(['end: itree 0', 'remove returned: itree 0']);
+  });
+
   it('an insert while a range is active: read_begin never returns the seq of an invalidation in progress (dpor, every schedule)', () => {
     const p: Program = {
       name: 'insert-during-range',

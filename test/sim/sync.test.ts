@@ -37,6 +37,7 @@ import {
   WaitQueue,
   Word,
   waitEvent,
+  waitEventUntilChanged,
   waitForCompletion,
   wakeUp,
   writeSeqcountBegin,
@@ -287,6 +288,62 @@ describe('wait queues and completions', () => {
     expect(v.kind === 'violation' && v.violation).toMatchObject({
       name: 'deadlock',
       message: 'T0(faulter) waits for a wake_up (schedule() after prepare_to_wait)',
+    });
+  });
+
+  it('wait_event as a blocked retry: the waiter runs no step until the word it read changes', () => {
+    const orders = outcomes((rt, record) => {
+      const wq = new WaitQueue('subscriptions.wq');
+      const seq = new Word('invalidate_seq', 3);
+      rt.spawn('reader', function* () {
+        yield* waitEventUntilChanged(wq, function* () {
+          return (yield* seq.read()) !== 3;
+        });
+        record(`passed at ${seq.value}`);
+      });
+      rt.spawn('inv_end', function* () {
+        yield* seq.write(4);
+        yield* wakeUp(wq);
+      });
+    });
+    expect([...orders].sort()).toEqual(['passed at 4']);
+    // Every schedule of the blocking wait against waitEvent's prepare_to_wait/schedule loop.
+    const runs = (wait: typeof waitEvent): number | false => {
+      const v = dfs(
+        prog('wait-until-changed', (rt) => {
+          const wq = new WaitQueue('subscriptions.wq');
+          const seq = new Word('invalidate_seq', 3);
+          rt.spawn('reader', () =>
+            wait(wq, function* () {
+              return (yield* seq.read()) !== 3;
+            }),
+          );
+          rt.spawn('inv_end', function* () {
+            yield* seq.write(4);
+            yield* wakeUp(wq);
+          });
+        }),
+      );
+      return v.kind === 'verified' && v.runs;
+    };
+    expect([runs(waitEventUntilChanged), runs(waitEvent)]).toEqual([8, 13]);
+  });
+
+  it('a wait whose condition never comes true is a livelock report naming what it read', () => {
+    const v = dfs(
+      prog('wait-forever', (rt) => {
+        const wq = new WaitQueue('subscriptions.wq');
+        const seq = new Word('invalidate_seq', 3);
+        rt.spawn('reader', () =>
+          waitEventUntilChanged(wq, function* () {
+            return (yield* seq.read()) !== 3;
+          }),
+        );
+      }),
+    );
+    expect(v.kind === 'violation' && v.violation).toMatchObject({
+      name: 'livelock',
+      message: 'T0(reader) waits for a change to what its retry loop read (invalidate_seq)',
     });
   });
 

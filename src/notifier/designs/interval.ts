@@ -6,8 +6,9 @@ import { current } from '../../sim/runtime.js';
 import type { Sim } from '../../sim/step.js';
 import { Srcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu } from '../../sim/sync/rcu.js';
 import { downWrite, upWrite } from '../../sim/sync/rwsem.js';
-import { spinLock, spinLockSection, spinUnlock } from '../../sim/sync/spinlock.js';
-import { WaitQueue, waitEvent, wakeUp } from '../../sim/sync/waitqueue.js';
+import { spinLock, spinLockMaybeHold, spinLockSection, spinUnlock } from '../../sim/sync/spinlock.js';
+import { WaitQueue, waitEventUntilChanged, wakeUp } from '../../sim/sync/waitqueue.js';
+import { fail } from '../../sim/violation.js';
 import type { ActiveInvalidation } from '../chain.js';
 import type { MmuNotifier, MmuNotifierOps } from '../ops.js';
 import { HlistChain } from './hlist.js';
@@ -28,6 +29,8 @@ export class MmuIntervalNotifier implements MmuNotifier {
   readonly ops: MmuNotifierOps = {};
   /** interval_sub->invalidate_seq: always odd; written by set_seq under the driver lock. */
   readonly invalidateSeq: Word<number>;
+  /** The struct's memory: its owner frees it once mmu_interval_notifier_remove returned. */
+  readonly memory: Word<'live' | 'freed'>;
 
   constructor(
     readonly name: string,
@@ -36,6 +39,7 @@ export class MmuIntervalNotifier implements MmuNotifier {
     readonly intervalOps: MmuIntervalNotifierOps,
   ) {
     this.invalidateSeq = new Word(`${name}.invalidateSeq`, 0);
+    this.memory = new Word(`${name}.memory`, 'live');
   }
 
   intersects(r: { start: number; end: number }): boolean {
@@ -55,8 +59,11 @@ export class MmuIntervalNotifier implements MmuNotifier {
 export class IntervalChain extends HlistChain {
   readonly design = 'interval';
   readonly srcu = new Srcu('mmu_notifier_srcu');
-  /** subscriptions->invalidate_seq: under `lock` (read_begin's lockless wait reads it too). */
-  invalidateSeq = 2;
+  /**
+   * subscriptions->invalidate_seq: written under `lock` (each section that touches it
+   * declares it); read_begin's wait_event reads it locklessly (READ_ONCE).
+   */
+  readonly invalidateSeqWord: Word<number>;
   /** subscriptions->wq: read_begin and remove wait here for the seq to move. */
   readonly wq: WaitQueue;
   /** Under `lock`. */
@@ -69,6 +76,15 @@ export class IntervalChain extends HlistChain {
   constructor(mm: Mm) {
     super(mm);
     this.wq = new WaitQueue(`${mm.name}.notifierSubscriptions.wq`);
+    this.invalidateSeqWord = new Word(`${mm.name}.notifierSubscriptions.invalidateSeq`, 2);
+  }
+
+  get invalidateSeq(): number {
+    return this.invalidateSeqWord.value;
+  }
+
+  set invalidateSeq(v: number) {
+    this.invalidateSeqWord.value = v;
   }
 
   /**
@@ -158,6 +174,7 @@ export class IntervalChain extends HlistChain {
       },
       (r) =>
         `mmu_interval_notifier_insert(${sub.name}): ${r} (invalidate_seq ${this.invalidateSeq}, ${sub.name} seq ${sub.invalidateSeq.value})`,
+      [this.invalidateSeqWord, sub.invalidateSeq],
     );
   }
 
@@ -166,8 +183,10 @@ export class IntervalChain extends HlistChain {
    * invalidated. The kernel reads both seqs in one lock section; here sub's seq (written by
    * set_seq under the *driver* lock) is a step of its own just before the section. Under
    * sequential consistency that only moves the "is invalidating" test later, which can drop
-   * a wait whose outcome read_retry decides anyway. The wait's test reads invalidate_seq
-   * under the lock (the kernel's READ_ONCE sees the same value) so the explorer orders it.
+   * a wait whose outcome read_retry decides anyway. The wait is the kernel's
+   * wait_event(subscriptions->wq, READ_ONCE(subscriptions->invalidate_seq) != seq): the
+   * thread blocks until mn_itree_inv_end moves the seq (which always wakes the queue in the
+   * same call), see waitEventUntilChanged.
    */
   *readBegin(sub: MmuIntervalNotifier): Sim<number> {
     const seq = yield* sub.invalidateSeq.read();
@@ -176,15 +195,12 @@ export class IntervalChain extends HlistChain {
       'mmu_interval_read_begin',
       () => seq === this.invalidateSeq,
       (w) => `mmu_interval_read_begin(${sub.name}): seq ${seq}${w ? ', invalidating: wait' : ''}`,
+      [this.invalidateSeqWord],
     );
     if (invalidating) {
-      const chain = this;
-      yield* waitEvent(this.wq, function* () {
-        return yield* spinLockSection(
-          chain.lock,
-          'READ_ONCE(invalidate_seq)',
-          () => chain.invalidateSeq !== seq,
-        );
+      const word = this.invalidateSeqWord;
+      yield* waitEventUntilChanged(this.wq, function* () {
+        return (yield* word.read()) !== seq;
       });
     }
     return seq;
@@ -235,6 +251,7 @@ export class IntervalChain extends HlistChain {
       },
       (r) =>
         `mn_itree_inv_start_range: active ${this.activeInvalidateRanges}, invalidate_seq ${r.curSeq}, ${r.hits.length ? r.hits.map((h) => h.name).join(', ') : 'no interval'} hit`,
+      [this.invalidateSeqWord],
     );
     for (const sub of hits) {
       if (!range.blockable) nonBlockStart();
@@ -249,23 +266,96 @@ export class IntervalChain extends HlistChain {
     return true;
   }
 
-  /** mn_itree_inv_end(): the last range out makes the seq even again and applies the deferred list. */
+  /**
+   * mn_itree_inv_end(): the last range out makes the seq even again and applies the deferred
+   * list, still under the lock (each deferred node is written: interval_tree_insert/remove,
+   * hlist_del), then wakes read_begin and remove. Between the seq write and the unlock a
+   * lockless reader of invalidate_seq already sees the new seq (race #14).
+   */
   private *itreeInvEnd(): Sim<void> {
-    const woke = yield* spinLockSection(
+    // The common path (nothing deferred) is one section; with a deferred list the lock stays
+    // held while each node is written.
+    const { hold, value: deferred } = yield* spinLockMaybeHold(
       this.lock,
       'mn_itree_inv_end',
       () => {
-        if (--this.activeInvalidateRanges > 0 || !(this.invalidateSeq & 1)) return false;
+        if (--this.activeInvalidateRanges > 0 || !(this.invalidateSeq & 1))
+          return { hold: false, value: null };
         this.invalidateSeq++;
-        for (const d of this.deferred.splice(0)) {
-          if (d.op === 'insert') this.itree.push(d.sub);
-          else this.itree.splice(this.itree.indexOf(d.sub), 1);
-        }
-        return true;
+        const value = this.deferred.splice(0);
+        return { hold: value.length > 0, value };
       },
-      (w) =>
-        `mn_itree_inv_end: active ${this.activeInvalidateRanges}${w ? `, invalidate_seq -> ${this.invalidateSeq}, deferred changes applied` : ''}`,
+      (d) =>
+        `mn_itree_inv_end: active ${this.activeInvalidateRanges}${d ? `, invalidate_seq -> ${this.invalidateSeq}${d.length ? `, ${d.length} deferred` : ''}` : ''}`,
+      [this.invalidateSeqWord],
     );
-    if (woke) yield* wakeUp(this.wq);
+    for (const d of deferred ?? []) {
+      yield* d.sub.memory.update((m) => {
+        if (m === 'freed') {
+          fail(
+            'use-after-free',
+            `mn_itree_inv_end applies the deferred ${d.op} of ${d.sub.name}, which mmu_interval_notifier_remove already returned and its caller freed`,
+          );
+        }
+        if (d.op === 'insert') this.itree.push(d.sub);
+        else this.itree.splice(this.itree.indexOf(d.sub), 1);
+        return m;
+      });
+    }
+    if (hold) yield* spinUnlock(this.lock);
+    if (deferred) yield* wakeUp(this.wq);
+  }
+
+  /**
+   * mmu_interval_notifier_remove(): while the tree is invalidating, the removal is deferred to
+   * the last range_end (or a pending deferred insert is cancelled) and the caller waits for
+   * the seq to move on; after it returns the caller may free the subscription. The wait's
+   * test is mmu_interval_seq_released(), which reads invalidate_seq under the lock
+   * (319561669a59, 5.18): mn_itree_inv_end holds the lock from its seq write until the
+   * deferred list is applied. `locklessSeqRead` is the code before that fix (99cb252f5e68,
+   * 5.5 to 5.17): READ_ONCE(invalidate_seq) returns as soon as the seq moved, while
+   * mn_itree_inv_end may still be about to write the node.
+   */
+  *remove(sub: MmuIntervalNotifier, opts: { readonly locklessSeqRead?: boolean } = {}): Sim<void> {
+    const seq = yield* spinLockSection(
+      this.lock,
+      'mmu_interval_notifier_remove',
+      () => {
+        if (!(this.invalidateSeq & 1)) {
+          const i = this.itree.indexOf(sub);
+          if (i >= 0) this.itree.splice(i, 1);
+          return 0;
+        }
+        const pending = this.deferred.findIndex((d) => d.sub === sub && d.op === 'insert');
+        if (pending >= 0) {
+          this.deferred.splice(pending, 1);
+          return 0;
+        }
+        this.deferred.push({ sub, op: 'remove' });
+        return this.invalidateSeq;
+      },
+      (q) =>
+        `mmu_interval_notifier_remove(${sub.name}): ${q ? `invalidating, removal deferred, wait for seq ${q} to move` : 'removed'}`,
+      [this.invalidateSeqWord],
+    );
+    if (seq === 0) return;
+    const word = this.invalidateSeqWord;
+    const lock = this.lock;
+    yield* waitEventUntilChanged(
+      this.wq,
+      opts.locklessSeqRead
+        ? function* () {
+            return (yield* word.read()) !== seq;
+          }
+        : function* () {
+            return yield* spinLockSection(
+              lock,
+              'mmu_interval_seq_released',
+              () => word.locked() !== seq,
+              undefined,
+              [word],
+            );
+          },
+    );
   }
 }

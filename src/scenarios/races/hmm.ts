@@ -1,3 +1,5 @@
+import { IntervalChain, MmuIntervalNotifier } from '../../notifier/designs/interval.js';
+import { madviseDontneed } from '../../primary/ops/madvise.js';
 import { hmm, hmmBugs } from '../../secondary-mmu/hmm/hmm.js';
 import { oomReapTaskMm } from '../claims/oom-reap.js';
 import type { Scenario } from '../scenario.js';
@@ -36,11 +38,6 @@ export const hmmOomReap: Scenario = {
   threads: ['device', 'oom_reaper'],
   bugs: hmmBugs,
   safeBugs: {},
-  catalogueSearch: {
-    strategy: 'random',
-    runs: 10_000,
-    why: 'mmu_interval_read_begin’s wait_event on the subscriptions wait queue, open to the reaper’s lockless (trylock) bracket, leaves DPOR over 1,000,000 schedule classes without finishing; hmm-munmap verifies the same fault path exhaustively',
-  },
   build(opts) {
     const bugs = [...opts.bugs].sort();
     return {
@@ -49,6 +46,50 @@ export const hmmOomReap: Scenario = {
         const w = driverWorld(rt, hmm, opts);
         rt.spawn('device', () => w.dev.fault(0, false));
         rt.spawn('oom_reaper', () => oomReapTaskMm(w.mm));
+      },
+    };
+  },
+};
+
+const REMOVE_BUG = 'remove-lockless-seq-read';
+
+/**
+ * Race #14 (2022): the mirror's release (dmirror_fops_release: mmu_interval_notifier_remove,
+ * then kfree) while MADV_DONTNEED's invalidation covers the subscription. The removal is
+ * deferred to mn_itree_inv_end; before 319561669a59 remove's wait read invalidate_seq
+ * without the lock and returned as soon as the seq moved, while mn_itree_inv_end, still
+ * holding the lock, had the deferred node to unlink: in freed memory.
+ */
+export const hmmRemove: Scenario = {
+  name: 'hmm-remove',
+  description:
+    'an HMM mirror removes its interval subscription and frees it while MADV_DONTNEED’s invalidation covers it (2022)',
+  reference:
+    '319561669a59 "mm/mmu_notifier.c: fix race in mmu_interval_notifier_remove()" (Popple, 5.18-rc4, 2022), Fixes 99cb252f5e68 (5.5)',
+  secondary: hmm.name,
+  designs: hmm.designs,
+  threads: ['release', 'dontneed'],
+  bugs: {
+    [REMOVE_BUG]:
+      'mmu_interval_notifier_remove waits with READ_ONCE(invalidate_seq) != seq instead of mmu_interval_seq_released() (the seq read under subscriptions->lock): it returns while mn_itree_inv_end still has the subscription on its deferred list',
+  },
+  safeBugs: {},
+  build(opts) {
+    const bugs = [...opts.bugs].sort();
+    return {
+      name: `hmm-remove[${opts.design}${bugs.length ? ` ${bugs.join(',')}` : ''}]`,
+      setup(rt) {
+        const w = driverWorld(rt, hmm, { design: opts.design, bugs: [] });
+        const chain = w.chain;
+        const sub = w.dev.subscriber;
+        if (!(chain instanceof IntervalChain && sub instanceof MmuIntervalNotifier))
+          throw new Error('[mmulab internal bug] hmm-remove needs the interval design');
+        rt.spawn('release', function* () {
+          yield* chain.remove(sub, { locklessSeqRead: bugs.includes(REMOVE_BUG) });
+          // kfree(dmirror): the subscription is embedded in it.
+          yield* sub.memory.write('freed');
+        });
+        rt.spawn('dontneed', () => madviseDontneed(w.mm, 0, 1));
       },
     };
   },

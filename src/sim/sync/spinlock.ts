@@ -18,14 +18,19 @@ export class SpinLock extends LockObject {
   }
 
   override canRun(step: Step): boolean {
-    if (step.op === SECTION || step.op === LOCK_THEN) return this.holder === null;
+    if (step.op === SECTION || step.op === LOCK_THEN || step.op === MAYBE_HOLD) return this.holder === null;
     return step !== this.lockStep || this.holder === null;
   }
 
   /** While spin_unlock is enabled its thread holds the lock: every acquiring step waits. */
   override coEnabled(done: Step, pending: Step): boolean {
     if (done !== this.unlockStep) return true;
-    return !(pending === this.lockStep || pending.op === SECTION || pending.op === LOCK_THEN);
+    return !(
+      pending === this.lockStep ||
+      pending.op === SECTION ||
+      pending.op === LOCK_THEN ||
+      pending.op === MAYBE_HOLD
+    );
   }
 
   override onPending(step: Step, t: SimThread): void {
@@ -48,6 +53,22 @@ export class SpinLock extends LockObject {
         this.holder = null;
       }
     }
+    if (step.op === MAYBE_HOLD) {
+      this.holder = t;
+      t.atomic.push(this.atomicLabel);
+      let r: { hold: boolean; value: unknown } | undefined;
+      try {
+        r = (step.arg as SectionArg).body() as { hold: boolean; value: unknown };
+      } finally {
+        t.atomic.pop();
+        this.holder = null;
+      }
+      if (r.hold) {
+        this.holder = t;
+        this.noteAcquired(t);
+      }
+      return r;
+    }
     if (step.op === LOCK_THEN) {
       this.holder = t;
       this.noteAcquired(t);
@@ -65,10 +86,13 @@ export class SpinLock extends LockObject {
   }
 
   override describe(step: Step, result: unknown): string {
-    if (step.op !== SECTION && step.op !== LOCK_THEN) return super.describe(step, result);
+    if (step.op !== SECTION && step.op !== LOCK_THEN && step.op !== MAYBE_HOLD)
+      return super.describe(step, result);
     const { label, text } = step.arg as SectionArg;
-    const unlock = step.op === SECTION ? `; spin_unlock(${this.name})` : '';
-    return `spin_lock(${this.name}); ${text ? text(result) : label}${unlock}`;
+    const released = step.op === SECTION || (step.op === MAYBE_HOLD && !(result as { hold: boolean }).hold);
+    const unlock = released ? `; spin_unlock(${this.name})` : '';
+    const value = step.op === MAYBE_HOLD ? (result as { value: unknown }).value : result;
+    return `spin_lock(${this.name}); ${text ? text(value) : label}${unlock}`;
   }
 
   override waitsFor(step: Step): string {
@@ -99,6 +123,7 @@ export function spinIsLockedBy(l: SpinLock, t: SimThread): boolean {
 
 const SECTION = 'spin_lock_section';
 const LOCK_THEN = 'spin_lock_then';
+const MAYBE_HOLD = 'spin_lock_maybe_hold';
 
 interface SectionArg {
   readonly label: string;
@@ -136,6 +161,29 @@ export function* spinLockThen<T>(
   touches: readonly SimObject[] = [],
 ): Sim<T> {
   return yield* coarseStep(l, LOCK_THEN, label, body, text, touches);
+}
+
+/**
+ * spin_lock() and the first accesses of the critical section as one step, which either
+ * unlocks at its end like spinLockSection (`hold: false`) or keeps the lock for the steps
+ * that follow, like spinLockThen (`hold: true`): for a section whose rare path has to be
+ * seen in pieces (mn_itree_inv_end with a deferred list) and whose common path need not.
+ */
+export function* spinLockMaybeHold<T>(
+  l: SpinLock,
+  label: string,
+  body: () => { readonly hold: boolean; readonly value: T },
+  text?: (value: T) => string,
+  touches: readonly SimObject[] = [],
+): Sim<{ readonly hold: boolean; readonly value: T }> {
+  return yield* coarseStep(
+    l,
+    MAYBE_HOLD,
+    label,
+    body,
+    text as ((r: { readonly hold: boolean; readonly value: T }) => string) | undefined,
+    touches,
+  );
 }
 
 function* coarseStep<T>(

@@ -1,3 +1,4 @@
+import { RETRY, retryLoop } from '../api.js';
 import { current } from '../runtime.js';
 import type { Sim } from '../step.js';
 import { SimObject, Step } from '../step.js';
@@ -78,4 +79,22 @@ export function* waitEvent(wq: WaitQueue, cond: () => Sim<boolean>): Sim<void> {
     yield* schedule();
   }
   yield* finishWait(wq);
+}
+
+/**
+ * wait_event(wq, cond) for a `cond` made of plain read steps whose every writer wakes `wq`
+ * after the write that makes it true (mn_itree_inv_end, complete_all): the thread blocks
+ * like a failed retryLoop iteration, until an object `cond` read holds another value, then
+ * tests again. Same behaviours as waitEvent: a kernel waiter may pass its test as soon as
+ * the write lands (it had not slept yet) and cannot pass while the test is false. What it
+ * drops are the prepare_to_wait / schedule / finish_wait steps and their races with wake_up,
+ * which multiply the schedule tree (hmm-oom-reap: DPOR over 1,000,000 runs unfinished with
+ * waitEvent, verified in tens of thousands with this); the price is that a waker that
+ * forgets its wake_up goes unseen, so use waitEvent to check a waker.
+ */
+export function* waitEventUntilChanged(_wq: WaitQueue, cond: () => Sim<boolean>): Sim<void> {
+  yield new Step(current(), 'might_sleep', 'none', true);
+  yield* retryLoop(function* () {
+    return (yield* cond()) ? undefined : RETRY;
+  });
 }

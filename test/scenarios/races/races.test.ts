@@ -47,6 +47,10 @@ const expected: Record<string, Record<string, string>> = {
   'emm-failed-start': { 'emm-single-callback': 'pairing' },
   // lockdep reports the order on the first run, before any thread waits.
   'odp-dereg-reclaim': { 'cache-store-under-umem-mutex': 'circular-locking' },
+  'overlapping-starts': { 'global-seqcount': 'stale-translation', 'active-flag': 'stale-translation' },
+  'hmm-remove': { 'remove-lockless-seq-read': 'use-after-free' },
+  'kvm-memslot': { 'memslot-update-in-bracket': 'pairing' },
+  'kvm-pfncache': { 'gpc-checks-in-progress': 'stale-translation' },
 };
 
 describe('historical race scenarios', () => {

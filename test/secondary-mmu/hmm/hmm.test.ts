@@ -75,14 +75,6 @@ describe('hmm mirror', () => {
     );
   });
 
-  it('hmm-oom-reap: the trylock fix shows no violation in its sampled search (bounded, never verified)', () => {
-    const v = explore(buildScenario('hmm-oom-reap'), {
-      strategy: makeStrategy('random', { seed: 1 }),
-      maxRuns: 2_000,
-    });
-    expect(v.kind).toBe('bounded');
-  });
-
   it('hmm-oom-reap: with the mutex held by the fault, the reaper gets -EAGAIN and leaves the PTE', () => {
     // Every schedule where the reaper's trylock fails keeps page1 mapped: some run of the
     // sampled search must take that path (the reaper then returns false: VMA skipped).

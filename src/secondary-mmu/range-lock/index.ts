@@ -1,0 +1,1 @@
+export { type RangeLockBug, rangeLockBugs, rangeLockTlb } from './range-lock.js';
