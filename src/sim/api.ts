@@ -1,5 +1,5 @@
 import { current, currentRt } from './runtime.js';
-import { type Sim, Step } from './step.js';
+import { oneStep, type Sim, Step } from './step.js';
 import type { SimThread } from './thread.js';
 
 /** `kthread_run`: starts a thread; it runs from the next scheduling point. */
@@ -12,8 +12,8 @@ export function* spawnThread<T>(
 }
 
 /** Waits for `t` to exit and returns its result (`kthread_stop`'s wait, pthread_join). */
-export function* join(t: SimThread): Sim<unknown> {
-  return yield new Step(t, 'join', 'read', true);
+export function join(t: SimThread): Sim<unknown> {
+  return oneStep<unknown>(new Step(t, 'join', 'read', true));
 }
 
 /**
@@ -48,11 +48,12 @@ export function* retryLoop<T>(body: () => Sim<T | Retry>): Sim<T> {
     for (;;) {
       const r = yield* body();
       if (r !== RETRY) return r as T;
-      yield new Step(t, 'retry', 'none', false);
+      yield t.retryStep;
     }
   } finally {
     const i = t.retries.lastIndexOf(it);
-    if (i >= 0) t.retries.splice(i, 1);
+    if (i === t.retries.length - 1) t.retries.pop();
+    else if (i >= 0) t.retries.splice(i, 1);
   }
 }
 
@@ -101,6 +102,6 @@ export function nonBlockEnd(): void {
 }
 
 /** `might_sleep()`: a sleeping point with no lock; reported if the context is atomic. */
-export function* mightSleep(what: string): Sim<void> {
-  yield new Step(current(), what, 'none', true);
+export function mightSleep(what: string): Sim<void> {
+  return oneStep(new Step(current(), what, 'none', true));
 }
