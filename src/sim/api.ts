@@ -42,7 +42,8 @@ export type Retry = typeof RETRY;
  */
 export function* retryLoop<T>(body: () => Sim<T | Retry>): Sim<T> {
   const t = current();
-  const it = { observed: [] as unknown[], dirty: false };
+  // A finished loop's record is reused by the thread's next loop (one per nesting level).
+  const it = t.retryPool.pop() ?? { observed: [] as unknown[], dirty: false };
   t.retries.push(it);
   try {
     for (;;) {
@@ -54,6 +55,9 @@ export function* retryLoop<T>(body: () => Sim<T | Retry>): Sim<T> {
     const i = t.retries.lastIndexOf(it);
     if (i === t.retries.length - 1) t.retries.pop();
     else if (i >= 0) t.retries.splice(i, 1);
+    while (it.observed.length > 0) it.observed.pop();
+    it.dirty = false;
+    t.retryPool.push(it);
   }
 }
 
@@ -61,14 +65,16 @@ export function* retryLoop<T>(body: () => Sim<T | Retry>): Sim<T> {
 export function enter(label: string): void {
   const t = current();
   t.frames.push(label);
-  currentRt().emit({ type: 'enter', thread: t.id, label });
+  const rt = currentRt();
+  if (rt.observer) rt.emit({ type: 'enter', thread: t.id, label });
 }
 
 /** Trace annotation: the thread leaves the innermost frame. */
 export function exit(): void {
   const t = current();
   const label = t.frames.pop() ?? '?';
-  currentRt().emit({ type: 'exit', thread: t.id, label });
+  const rt = currentRt();
+  if (rt.observer) rt.emit({ type: 'exit', thread: t.id, label });
 }
 
 /** Runs `body` inside a trace frame named `label` (a callback, a kernel function). */

@@ -120,7 +120,7 @@ export class Runtime extends SimObject {
     t.daemon = opts.daemon ?? false;
     this.threads.push(t);
     this.live.push(t);
-    this.emit({ type: 'spawn', thread: t.id, name, parent: parent ? parent.id : null });
+    if (this.observer) this.emit({ type: 'spawn', thread: t.id, name, parent: parent ? parent.id : null });
     // The prologue up to the first yield runs now, as part of the spawning step.
     const saved = currentThread;
     const savedRt = currentRuntime;
@@ -348,7 +348,7 @@ export class Runtime extends SimObject {
     t.version++;
     const i = this.live.indexOf(t);
     if (i >= 0) this.live.splice(i, 1);
-    this.emit({ type: 'thread-exit', thread: t.id });
+    if (this.observer) this.emit({ type: 'thread-exit', thread: t.id });
     if (t.held.length > 0) {
       this.setViolation(
         'lock-held-at-exit',

@@ -27,6 +27,8 @@ export class SimThread extends SimObject {
   readonly frames: string[] = [];
   /** Open retry iterations, outermost first. */
   readonly retries: RetryIteration[] = [];
+  /** Records of finished retry loops, for the next ones (retryLoop). */
+  readonly retryPool: RetryIteration[] = [];
   /** Set by wake_up / complete for a thread that called prepare_to_wait. */
   woken = false;
   /** A daemon may stay blocked when the run ends (a userfault nobody resolves). */

@@ -423,9 +423,9 @@ export class DporStrategy implements Strategy {
     for (let j = upTo; j >= 0; j--) {
       const node = this.stack[j]!;
       const u = node.tid;
-      if (u === p.id) continue;
+      // Ordered before p's step already (the cheaper test first): not a race.
+      if (u === p.id || node.clock![u]! <= (cp[u] ?? 0)) continue;
       if (!dependent(node.fp!, fp)) continue;
-      if (node.clock![u]! <= (cp[u] ?? 0)) continue;
       if (!coEnabled(this.evStep[j]!, p.pending!)) continue;
       this.addBacktrack(j, p.id);
       return;
