@@ -50,6 +50,15 @@ const EMPTY: Footprint = { objs: [], writes: [] };
 export function footprint(t: SimThread, step: Step, vis: Visibility): Footprint {
   const obj = step.obj;
   if (obj === t && step.op === 'retry') return retryFootprint(t);
+  const wake = obj instanceof WaitQueue && step === obj.wakeStep;
+  if (step.touches.length === 0 && !wake) {
+    // Most steps: their own object only (arrays of the exact size: this runs on every event).
+    if (step.access === 'none') return EMPTY;
+    const s = obj.serial;
+    if (step.access === 'read') return { objs: [s], writes: [false] };
+    if (vis === 'all' || vis.has(s)) return { objs: [s, INVARIANT_STATE.serial], writes: [true, true] };
+    return { objs: [s], writes: [true] };
+  }
   const objs: number[] = [];
   const writes: boolean[] = [];
   if (step.access !== 'none') {
@@ -61,7 +70,7 @@ export function footprint(t: SimThread, step: Step, vis: Visibility): Footprint 
     objs.push(o.serial);
     writes.push(true);
   }
-  if (obj instanceof WaitQueue && step === obj.wakeStep) {
+  if (wake) {
     for (const w of obj.waiters) {
       objs.push(w.serial);
       writes.push(true);

@@ -23,7 +23,7 @@ interface Node {
   backtrack: number[];
   /** Threads tried here. */
   done: number[];
-  /** Threads asleep here: an equivalent schedule starting with them was explored. */
+  /** Threads asleep here: an equivalent schedule starting with them was explored (never mutated: shared). */
   sleep: number[];
   /** `choose(n)` in this event: options and value taken (n = 0: none). */
   n: number;
@@ -64,9 +64,11 @@ class Clocks {
   applied = 0;
   // Undo log: (serial, old write clock, old read clock) entries, and per event its start
   // in the log, its thread's old clock and the thread count before it.
+  // Entries past logLen are stale (overwritten, never truncated: no reallocation).
   private readonly logObj: number[] = [];
   private readonly logW: (Clock | null)[] = [];
   private readonly logR: (Clock | null)[] = [];
+  private logLen = 0;
   private readonly mark: number[] = [];
   private readonly markTid: number[] = [];
   private readonly markClock: (Clock | undefined)[] = [];
@@ -75,7 +77,7 @@ class Clocks {
   /** Starts event i's record (before its first change); i is `applied`. */
   begin(i: number, tid: number): void {
     this.applied = i + 1;
-    this.mark[i] = this.logObj.length;
+    this.mark[i] = this.logLen;
     this.markTid[i] = tid;
     this.markClock[i] = this.thread[tid];
     this.markKnown[i] = this.known;
@@ -94,9 +96,10 @@ class Clocks {
   }
 
   private save(o: number): void {
-    this.logObj.push(o);
-    this.logW.push(this.objW[o] ?? null);
-    this.logR.push(this.objR[o] ?? null);
+    const k = this.logLen++;
+    this.logObj[k] = o;
+    this.logW[k] = this.objW[o] ?? null;
+    this.logR[k] = this.objR[o] ?? null;
   }
 
   /** Undoes the events from `i` on: the state is that after events 0..i-1. */
@@ -104,14 +107,14 @@ class Clocks {
     while (this.applied > i) {
       const e = --this.applied;
       const m = this.mark[e]!;
-      for (let k = this.logObj.length - 1; k >= m; k--) {
+      for (let k = this.logLen - 1; k >= m; k--) {
         const o = this.logObj[k]!;
         this.objW[o] = this.logW[k]!;
         this.objR[o] = this.logR[k]!;
+        this.logW[k] = null;
+        this.logR[k] = null;
       }
-      this.logObj.length = m;
-      this.logW.length = m;
-      this.logR.length = m;
+      this.logLen = m;
       this.thread[this.markTid[e]!] = this.markClock[e];
       const known = this.markKnown[e]!;
       for (let k = known; k < this.known; k++) this.thread[k] = undefined;
@@ -128,6 +131,7 @@ class Clocks {
     this.logObj.length = 0;
     this.logW.length = 0;
     this.logR.length = 0;
+    this.logLen = 0;
   }
 }
 
@@ -207,7 +211,7 @@ export class DporStrategy implements Strategy {
     this.pos = 0;
     this.rt = null;
     this.childSleep = [];
-    this.fpCache.length = 0;
+    this.fpCache.fill(undefined);
     this.blocked = false;
     this.pickedNew = -1;
     this.choiceK = 0;
@@ -246,7 +250,7 @@ export class DporStrategy implements Strategy {
         enabled: ids,
         backtrack: [forced],
         done: [...ids.filter((x) => x < forced), forced],
-        sleep: [...this.childSleep],
+        sleep: this.childSleep,
         n: 0,
         v: 0,
         preemptions: this.preemptionsBefore(i, forced, ids),
@@ -282,7 +286,7 @@ export class DporStrategy implements Strategy {
       enabled: ids,
       backtrack: [tid],
       done: [tid],
-      sleep: [...sleep],
+      sleep,
       n: 0,
       v: 0,
       preemptions: this.preemptionsBefore(i, tid, ids),
@@ -334,10 +338,11 @@ export class DporStrategy implements Strategy {
       }
       node = {
         tid: t.id,
-        enabled: [t.id],
-        backtrack: [t.id],
-        done: [t.id],
-        sleep: [...this.childSleep],
+        // One enabled thread: nothing is ever added to these, so they are shared.
+        enabled: only(t.id),
+        backtrack: only(t.id),
+        done: only(t.id),
+        sleep: this.childSleep,
         n: 0,
         v: 0,
         preemptions: this.preemptionsBefore(i, t.id, [t.id]),
@@ -350,11 +355,14 @@ export class DporStrategy implements Strategy {
     }
     if (!node || node.tid !== t.id) nondeterministic(i, `thread ${t.id} runs where thread ${node?.tid} did`);
     this.evStep[i] = t.pending!;
-    this.fpCache[t.id] = undefined;
     this.pos++;
     // A replayed event an earlier run applied: its clock, footprint and races are known.
-    if (i < this.freshFrom) return true;
-    const fp = footprint(t, t.pending!, this.vis!);
+    if (i < this.freshFrom) {
+      this.fpCache[t.id] = undefined;
+      return true;
+    }
+    const fp = this.pendingFootprint(t);
+    this.fpCache[t.id] = undefined;
     let c: Clock;
     if (i < this.replayLen - 1 && node.clock !== null) {
       c = node.clock;
@@ -470,7 +478,9 @@ export class DporStrategy implements Strategy {
         if (r) join(c, r);
       }
     }
-    c[tid] = (c[tid] ?? 0) + 1;
+    // Dense (no holes): copies of holey arrays take V8's slow path.
+    while (c.length <= tid) c.push(0);
+    c[tid]!++;
     return c;
   }
 
@@ -617,6 +627,17 @@ export class DporStrategy implements Strategy {
     this.finished = true;
     this.clocks.clear();
   }
+}
+
+const ONLY: number[][] = [];
+/** The array [tid], one per thread id, shared by the nodes with one enabled thread. */
+function only(tid: number): number[] {
+  let a = ONLY[tid];
+  if (a === undefined) {
+    a = [tid];
+    ONLY[tid] = a;
+  }
+  return a;
 }
 
 function indexOfThread(enabled: readonly SimThread[], id: number): number {
