@@ -205,7 +205,10 @@ async function main(): Promise<void> {
     `3t FIXED split: ${plan.length} units (${plan.filter((u) => u.large).length} large), planned in ${fmtMs(performance.now() - t3)}`,
   );
   for (const n of [2, 4, 8]) {
-    const runs = Array.from({ length: n }, (_, index) => runShard(p3, { strategy: 'dpor', shard: { index, count: n } }).runs);
+    const runs = Array.from(
+      { length: n },
+      (_, index) => runShard(p3, { strategy: 'dpor', shard: { index, count: n } }).runs,
+    );
     const total = runs.reduce((a, b) => a + b, 0);
     console.log(
       `3t FIXED dpor on ${n} shards: runs per shard ${runs.map((r) => r.toLocaleString('en-US')).join(', ')}; ` +
