@@ -56,6 +56,11 @@ class Clocks {
   readonly objW: (Clock | null)[] = [];
   readonly objR: (Clock | null)[] = [];
   readonly thread: (Clock | undefined)[] = [];
+  /**
+   * Per thread, its events' stack indices in order: its k-th event (clock component k+1) is
+   * events[tid][k]. Entries past the thread's own clock component are stale.
+   */
+  readonly events: number[][] = [];
   known = 0;
   /**
    * Events whose effects are applied, or being applied (the last one's finishEvent half
@@ -126,6 +131,7 @@ class Clocks {
     this.objW.length = 0;
     this.objR.length = 0;
     this.thread.length = 0;
+    this.events.length = 0;
     this.known = 0;
     this.applied = 0;
     this.logObj.length = 0;
@@ -373,6 +379,12 @@ export class DporStrategy implements Strategy {
     node.fp = fp;
     this.clocks.begin(i, t.id);
     this.applyClock(t.id, fp, c);
+    let events = this.clocks.events[t.id];
+    if (events === undefined) {
+      events = [];
+      this.clocks.events[t.id] = events;
+    }
+    events[c[t.id]! - 1] = i;
     // Sleep set of the next node: only needed past the replayed prefix.
     if (i >= this.replayLen - 1) {
       const next: number[] = [];
@@ -423,21 +435,33 @@ export class DporStrategy implements Strategy {
     if (!t.done && t.pending) this.raceBack(t, i);
   }
 
-  /** FG05 for a step that just became pending: its last racing event before `upTo`. */
+  /**
+   * FG05 for a step that just became pending: its last racing event up to `upTo`. Only the
+   * events of each other thread u past the cp[u]-th (cp: p's clock) do not happen before p's
+   * step; they are the last ones of u's event list, searched from the newest.
+   */
   private raceBack(p: SimThread, upTo: number): void {
     const fp = this.pendingFootprint(p);
     if (fp.objs.length === 0) return;
-    const cp = this.clocks.thread[p.id] ?? [];
-    for (let j = upTo; j >= 0; j--) {
-      const node = this.stack[j]!;
-      const u = node.tid;
-      // Ordered before p's step already (the cheaper test first): not a race.
-      if (u === p.id || node.clock![u]! <= (cp[u] ?? 0)) continue;
-      if (!dependent(node.fp!, fp)) continue;
-      if (!coEnabled(this.evStep[j]!, p.pending!)) continue;
-      this.addBacktrack(j, p.id);
-      return;
+    const clocks = this.clocks;
+    const cp = clocks.thread[p.id] ?? [];
+    let best = -1;
+    for (let u = 0; u < clocks.known; u++) {
+      if (u === p.id) continue;
+      const events = clocks.events[u];
+      if (events === undefined) continue;
+      const from = cp[u] ?? 0;
+      for (let k = (clocks.thread[u]?.[u] ?? 0) - 1; k >= from; k--) {
+        const j = events[k]!;
+        if (j <= best) break;
+        if (j > upTo) continue;
+        if (!dependent(this.stack[j]!.fp!, fp)) continue;
+        if (!coEnabled(this.evStep[j]!, p.pending!)) continue;
+        best = j;
+        break;
+      }
     }
+    if (best >= 0) this.addBacktrack(best, p.id);
   }
 
   private noteNewThreads(parent: Clock | null, races: boolean): void {
