@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deepBug } from '../src/explore/deep-bug.js';
 import { explore } from '../src/explore/explorer.js';
+import { planUnits, runShard } from '../src/explore/shard.js';
 import { DfsStrategy } from '../src/explore/strategies/dfs.js';
 import { DporStrategy } from '../src/explore/strategies/dpor.js';
 import { makeStrategy } from '../src/explore/strategies/index.js';
@@ -193,6 +194,25 @@ async function main(): Promise<void> {
     );
     console.log(
       `3t FIXED dpor on ${workers} worker(s): ${w.kind}, ${w.runs.toLocaleString('en-US')} runs, ${fmtMs(performance.now() - t0)}`,
+    );
+  }
+
+  // dpor shard balance: runs per shard of 3t FIXED (max/mean: 1.00 is an even split).
+  const p3 = notifierRace(true, 2, 2);
+  const t3 = performance.now();
+  const plan = planUnits(p3, 16);
+  console.log(
+    `3t FIXED split: ${plan.length} units (${plan.filter((u) => u.large).length} large), planned in ${fmtMs(performance.now() - t3)}`,
+  );
+  for (const n of [2, 4, 8]) {
+    const runs = Array.from(
+      { length: n },
+      (_, index) => runShard(p3, { strategy: 'dpor', shard: { index, count: n } }).runs,
+    );
+    const total = runs.reduce((a, b) => a + b, 0);
+    console.log(
+      `3t FIXED dpor on ${n} shards: runs per shard ${runs.map((r) => r.toLocaleString('en-US')).join(', ')}; ` +
+        `max/mean ${(Math.max(...runs) / (total / n)).toFixed(2)}`,
     );
   }
 

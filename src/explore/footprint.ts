@@ -16,7 +16,8 @@ import type { SimThread } from '../sim/thread.js';
  * mutually dependent: they carry `INVARIANT_STATE` as a written pseudo-object.
  */
 export interface Footprint {
-  readonly objs: SimObject[];
+  /** The objects, by serial (SimObject.serial): stable across runs that replay one prefix. */
+  readonly objs: number[];
   /** writes[i]: the step writes objs[i] ('write', 'rmw', 'observe'); else it only reads it. */
   readonly writes: boolean[];
 }
@@ -29,15 +30,16 @@ class InvariantState extends SimObject {
 
 /** The pseudo-object standing for "the state the invariants read". */
 export const INVARIANT_STATE: SimObject = new InvariantState('invariant-state');
+INVARIANT_STATE.serial = 0;
 
-/** Which writes the run's invariants can see: a set of objects, or every object. */
-export type Visibility = ReadonlySet<SimObject> | 'all';
+/** Which writes the run's invariants can see: a set of object serials, or every object. */
+export type Visibility = ReadonlySet<number> | 'all';
 
 export function invariantVisibility(rt: Runtime): Visibility {
-  const seen = new Set<SimObject>();
+  const seen = new Set<number>();
   for (const inv of rt.invariants) {
     if (inv.reads === null) return 'all';
-    for (const o of inv.reads) seen.add(o);
+    for (const o of inv.reads) seen.add(o.serial);
   }
   return seen;
 }
@@ -48,20 +50,29 @@ const EMPTY: Footprint = { objs: [], writes: [] };
 export function footprint(t: SimThread, step: Step, vis: Visibility): Footprint {
   const obj = step.obj;
   if (obj === t && step.op === 'retry') return retryFootprint(t);
-  const objs: SimObject[] = [];
+  const wake = obj instanceof WaitQueue && step === obj.wakeStep;
+  if (step.touches.length === 0 && !wake) {
+    // Most steps: their own object only (arrays of the exact size: this runs on every event).
+    if (step.access === 'none') return EMPTY;
+    const s = obj.serial;
+    if (step.access === 'read') return { objs: [s], writes: [false] };
+    if (vis === 'all' || vis.has(s)) return { objs: [s, INVARIANT_STATE.serial], writes: [true, true] };
+    return { objs: [s], writes: [true] };
+  }
+  const objs: number[] = [];
   const writes: boolean[] = [];
   if (step.access !== 'none') {
-    objs.push(obj);
+    objs.push(obj.serial);
     writes.push(step.access !== 'read');
   }
   // A coarse step (a critical section as one step, a hardware walk) names what else it touches.
   for (const o of step.touches) {
-    objs.push(o);
+    objs.push(o.serial);
     writes.push(true);
   }
-  if (obj instanceof WaitQueue && step === obj.wakeStep) {
+  if (wake) {
     for (const w of obj.waiters) {
-      objs.push(w);
+      objs.push(w.serial);
       writes.push(true);
     }
   }
@@ -72,16 +83,16 @@ export function footprint(t: SimThread, step: Step, vis: Visibility): Footprint 
 
 /** Adds the exit write of a thread's last step. */
 export function withExit(fp: Footprint, t: SimThread, vis: Visibility): Footprint {
-  const objs = [...fp.objs, t];
+  const objs = [...fp.objs, t.serial];
   const writes = [...fp.writes, true];
-  if (!objs.includes(INVARIANT_STATE)) markVisible(objs, writes, vis);
+  if (!objs.includes(INVARIANT_STATE.serial)) markVisible(objs, writes, vis);
   return { objs, writes };
 }
 
-function markVisible(objs: SimObject[], writes: boolean[], vis: Visibility): void {
+function markVisible(objs: number[], writes: boolean[], vis: Visibility): void {
   for (let i = 0; i < objs.length; i++) {
     if (writes[i] && (vis === 'all' || vis.has(objs[i]!))) {
-      objs.push(INVARIANT_STATE);
+      objs.push(INVARIANT_STATE.serial);
       writes.push(true);
       return;
     }
@@ -91,9 +102,9 @@ function markVisible(objs: SimObject[], writes: boolean[], vis: Visibility): voi
 function retryFootprint(t: SimThread): Footprint {
   const it = t.retries[t.retries.length - 1];
   if (!it) return EMPTY;
-  const objs: SimObject[] = [];
+  const objs: number[] = [];
   for (let i = 0; i < it.observed.length; i += 2) {
-    const o = it.observed[i] as SimObject;
+    const o = (it.observed[i] as SimObject).serial;
     if (!objs.includes(o)) objs.push(o);
   }
   return { objs, writes: objs.map(() => false) };

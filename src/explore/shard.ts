@@ -92,29 +92,95 @@ export interface ShardResult {
 }
 
 export const DEFAULT_UNITS = 16;
-const MAX_UNIT_DEPTH = 8;
+/** A unit whose dpor search ends within this many runs is small: it is not split further. */
+export const PROBE_RUNS = 32;
+const MAX_UNIT_DEPTH = 32;
 
 /**
- * The prefixes a dpor search is split into: every choice sequence of the first d choice
- * points (all enabled threads, all `choose` values; no reduction there), d the least depth
- * giving at least `min` prefixes (at most 8), in lexicographic order. A run that ends before
- * d choices is a prefix of its own. Each prefix is searched by dpor with that prefix forced;
- * together they cover every schedule. Deterministic: the same list on every machine.
+ * The prefixes a dpor search is split into, in lexicographic order. A prefix forces the
+ * run's first choices (all enabled threads, all `choose` values; no reduction there); each is
+ * searched by dpor with it forced, and together they cover every schedule. A run that ends
+ * before a prefix's choices is a prefix of its own.
+ *
+ * DPOR's subtrees are very uneven (the sleep sets leave the bulk of the schedules under the
+ * first choice of each point), so the split follows their size: a prefix whose dpor search
+ * does not end within `probeRuns` runs is large, and the shallowest large prefix (the first
+ * in lexicographic order among equals) is replaced by one prefix per option of its next
+ * choice, until `min` prefixes are large or none can be split (a depth of 32 at most).
+ * Small prefixes stay as they are. Deterministic: the same list on every machine, for any
+ * shard count.
  */
-export function splitUnits(program: Program, min: number, maxSteps?: number): number[][] {
-  let level: number[][] = [[]];
-  const leaves: number[][] = [];
-  for (let d = 0; d < MAX_UNIT_DEPTH && leaves.length + level.length < min; d++) {
-    const next: number[][] = [];
-    for (const p of level) {
-      const options = optionsAfter(program, p, maxSteps);
-      if (options === null) leaves.push(p);
-      else for (const o of options) next.push([...p, o]);
+export function splitUnits(
+  program: Program,
+  min: number,
+  maxSteps?: number,
+  probeRuns: number = PROBE_RUNS,
+): number[][] {
+  return planUnits(program, min, maxSteps, probeRuns).map((u) => u.prefix);
+}
+
+/** A unit of a split dpor search: its prefix, and whether its probe found it large. */
+export interface Unit {
+  readonly prefix: number[];
+  readonly large: boolean;
+}
+
+/** splitUnits with each prefix's size class, for assigning units to shards. */
+export function planUnits(
+  program: Program,
+  min: number,
+  maxSteps?: number,
+  probeRuns: number = PROBE_RUNS,
+): Unit[] {
+  const probe = (prefix: number[]): boolean => {
+    const v = explore(program, {
+      strategy: new DporStrategy(null, prefix),
+      maxRuns: probeRuns,
+      shrink: false,
+      ...(maxSteps === undefined ? {} : { maxSteps }),
+    });
+    return v.kind === 'bounded' && v.cut === 'runs';
+  };
+  const units: { prefix: number[]; large: boolean }[] = [{ prefix: [], large: probe([]) }];
+  for (;;) {
+    let large = 0;
+    let pick: { prefix: number[]; large: boolean } | null = null;
+    for (const u of units) {
+      if (!u.large) continue;
+      large++;
+      if (pick === null || u.prefix.length < pick.prefix.length) pick = u;
+      else if (u.prefix.length === pick.prefix.length && lexicographic(u.prefix, pick.prefix) < 0) pick = u;
     }
-    level = next;
-    if (level.length === 0) break;
+    if (large >= min || pick === null) break;
+    const options = pick.prefix.length < MAX_UNIT_DEPTH ? optionsAfter(program, pick.prefix, maxSteps) : null;
+    if (options === null) {
+      // The run ends before another choice, or the split is deep enough: it stays one unit.
+      pick.large = false;
+      continue;
+    }
+    units.splice(units.indexOf(pick), 1);
+    for (const o of options) {
+      const prefix = [...pick.prefix, o];
+      units.push({ prefix, large: probe(prefix) });
+    }
   }
-  return [...leaves, ...level].sort(lexicographic);
+  return units.sort((a, b) => lexicographic(a.prefix, b.prefix));
+}
+
+/**
+ * The units shard i of n runs, by index, ascending: the large units in turn (the k-th large
+ * unit to shard k mod n), and the small ones in turn from the other end (the k-th small unit
+ * to shard n-1-(k mod n)), so that each shard gets a share of the large ones.
+ */
+export function unitsOfShard(units: readonly Unit[], shard: ShardSpec): number[] {
+  const own: number[] = [];
+  let large = 0;
+  let small = 0;
+  for (let u = 0; u < units.length; u++) {
+    const owner = units[u]!.large ? large++ % shard.count : shard.count - 1 - (small++ % shard.count);
+    if (owner === shard.index) own.push(u);
+  }
+  return own;
 }
 
 function lexicographic(a: readonly number[], b: readonly number[]): number {
@@ -249,11 +315,12 @@ function samplingShard(program: Program, opts: ShardOptions): ShardResult {
   };
 }
 
-/** dpor: the units u with u mod n = i, in order, each searched to the end. */
+/** dpor: the units of this shard (unitsOfShard), in order, each searched to the end. */
 function dporShard(program: Program, opts: ShardOptions): ShardResult {
   const t0 = performance.now();
   const unitCount = opts.units ?? DEFAULT_UNITS;
-  const prefixes = splitUnits(program, unitCount, opts.maxSteps);
+  const plan = planUnits(program, unitCount, opts.maxSteps);
+  const own = unitsOfShard(plan, opts.shard);
   const head = base(program, opts, true, unitCount);
   const kept = (opts.resume?.units ?? []).filter((x) => x.end !== undefined);
   const units: ShardUnit[] = [...kept];
@@ -265,10 +332,10 @@ function dporShard(program: Program, opts: ShardOptions): ShardResult {
   const preemptions = opts.preemptions ?? null;
   const ms = () => Math.round(performance.now() - t0);
   const stopAbove = opts.stopAbove;
-  for (let u = opts.shard.index; u < prefixes.length; u += opts.shard.count) {
+  for (const u of own) {
     if (stopAbove && u > stopAbove()) break;
     if (kept.some((x) => x.index === u)) continue;
-    const strategy = new DporStrategy(preemptions, prefixes[u]!);
+    const strategy = new DporStrategy(preemptions, plan[u]!.prefix);
     const left = maxRuns - runs;
     const time = deadline - performance.now();
     const v =
@@ -318,7 +385,7 @@ function dporShard(program: Program, opts: ShardOptions): ShardResult {
       return { ...head, status: 'cut', cut: v.cut, runs, steps, ms: ms(), units, violation: null };
     }
   }
-  if (opts.stopAbove && units.length < Math.ceil((prefixes.length - opts.shard.index) / opts.shard.count)) {
+  if (opts.stopAbove && units.length < own.length) {
     // Another worker's violation has a lower key: this share is not finished, and need not be.
     return { ...head, status: 'cut', cut: 'interrupted', runs, steps, ms: ms(), units, violation: null };
   }

@@ -1,6 +1,5 @@
 import type { Program } from '../sim/program.js';
 import type { Runtime, Scheduler } from '../sim/runtime.js';
-import type { SimObject } from '../sim/step.js';
 import type { SimThread } from '../sim/thread.js';
 import { runOnce } from './explorer.js';
 import {
@@ -55,7 +54,7 @@ export class TraceKeyRecorder {
     const rt = this.rt;
     if (!rt) return 'empty';
     // Recompute clocks over the completed footprints (exit writes are known only afterwards).
-    const last = new Map<SimObject, { w: number[] | null; r: number[] | null }>();
+    const last = new Map<number, { w: number[] | null; r: number[] | null }>();
     const tc: number[][] = [];
     const per: string[][] = [];
     for (const e of this.events) {
@@ -98,7 +97,7 @@ export class TraceKeyRecorder {
     const e = this.events[this.events.length - 1];
     if (e) {
       const t: SimThread = rt.threads[e.tid]!;
-      if (t.done && !e.fp.objs.includes(t)) e.fp = withExit(e.fp, t, this.vis);
+      if (t.done && !e.fp.objs.includes(t.serial)) e.fp = withExit(e.fp, t, this.vis);
     }
     for (let k = this.known; k < rt.threads.length; k++) {
       // A spawned thread starts after everything its parent did so far.

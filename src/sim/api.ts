@@ -1,6 +1,6 @@
 import { current, currentRt } from './runtime.js';
-import { type Sim, Step } from './step.js';
-import type { SimThread } from './thread.js';
+import { oneStep, type Sim, Step } from './step.js';
+import type { RetryIteration, SimThread } from './thread.js';
 
 /** `kthread_run`: starts a thread; it runs from the next scheduling point. */
 export function* spawnThread<T>(
@@ -12,8 +12,8 @@ export function* spawnThread<T>(
 }
 
 /** Waits for `t` to exit and returns its result (`kthread_stop`'s wait, pthread_join). */
-export function* join(t: SimThread): Sim<unknown> {
-  return yield new Step(t, 'join', 'read', true);
+export function join(t: SimThread): Sim<unknown> {
+  return oneStep<unknown>(new Step(t, 'join', 'read', true));
 }
 
 /**
@@ -40,19 +40,113 @@ export type Retry = typeof RETRY;
  * retrying thread, and the search tree of a fixed protocol stays finite. docs/architecture.md
  * gives the argument and the loops it holds for.
  */
-export function* retryLoop<T>(body: () => Sim<T | Retry>): Sim<T> {
-  const t = current();
-  const it = { observed: [] as unknown[], dirty: false };
-  t.retries.push(it);
-  try {
-    for (;;) {
-      const r = yield* body();
-      if (r !== RETRY) return r as T;
-      yield new Step(t, 'retry', 'none', false);
+export function retryLoop<T>(body: () => Sim<T | Retry>): Sim<T> {
+  return new RetryLoop<T>(body);
+}
+
+/**
+ * retryLoop as a plain iterator: `yield*` into it behaves as into
+ *
+ *     function* () {
+ *       t.retries.push(it);
+ *       try {
+ *         for (;;) { const r = yield* body(); if (r !== RETRY) return r; yield t.retryStep; }
+ *       } finally { t.retries.pop(); }
+ *     }
+ *
+ * without a generator frame of its own to resume on every step of the body. Like the
+ * generator, it starts (takes its thread and opens its iteration record) on the first next().
+ */
+class RetryLoop<T> implements Generator<Step, T, unknown> {
+  private t: SimThread | null = null;
+  private it: RetryIteration | null = null;
+  /** The iteration running; null while the failed one waits on its retry step. */
+  private inner: Sim<T | Retry> | null = null;
+  private closed = false;
+
+  constructor(private readonly body: () => Sim<T | Retry>) {}
+
+  next(...args: [] | [unknown]): IteratorResult<Step, T> {
+    if (this.closed) return { value: undefined as T, done: true };
+    let input = args[0];
+    if (this.t === null) {
+      const t = current();
+      this.t = t;
+      // A finished loop's record is reused by the thread's next loop (one per nesting level).
+      this.it = t.retryPool.pop() ?? { observed: [], dirty: false };
+      t.retries.push(this.it);
     }
-  } finally {
+    try {
+      for (;;) {
+        if (this.inner === null) {
+          // Resumed after the retry step: the next iteration starts.
+          this.inner = this.body();
+          input = undefined;
+        }
+        const r = this.inner.next(input);
+        if (!r.done) return r;
+        if (r.value !== RETRY) {
+          this.close();
+          return { value: r.value as T, done: true };
+        }
+        this.inner = null;
+        const step = this.t.retryStep;
+        if (step.yielded === null) step.yielded = { value: step, done: false };
+        return step.yielded;
+      }
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  return(value: T): IteratorResult<Step, T> {
+    if (!this.closed && this.t !== null) {
+      try {
+        this.inner?.return(RETRY);
+      } finally {
+        this.close();
+      }
+    }
+    return { value, done: true };
+  }
+
+  throw(e: unknown): IteratorResult<Step, T> {
+    if (this.closed || this.inner === null) {
+      this.close();
+      throw e;
+    }
+    try {
+      const r = this.inner.throw(e);
+      if (!r.done) return r;
+      if (r.value !== RETRY) {
+        this.close();
+        return { value: r.value as T, done: true };
+      }
+      this.inner = null;
+      return { value: this.t!.retryStep, done: false };
+    } catch (x) {
+      this.close();
+      throw x;
+    }
+  }
+
+  [Symbol.iterator](): Generator<Step, T, unknown> {
+    return this;
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const t = this.t;
+    const it = this.it;
+    if (t === null || it === null) return;
     const i = t.retries.lastIndexOf(it);
-    if (i >= 0) t.retries.splice(i, 1);
+    if (i === t.retries.length - 1) t.retries.pop();
+    else if (i >= 0) t.retries.splice(i, 1);
+    while (it.observed.length > 0) it.observed.pop();
+    it.dirty = false;
+    t.retryPool.push(it);
   }
 }
 
@@ -60,14 +154,16 @@ export function* retryLoop<T>(body: () => Sim<T | Retry>): Sim<T> {
 export function enter(label: string): void {
   const t = current();
   t.frames.push(label);
-  currentRt().emit({ type: 'enter', thread: t.id, label });
+  const rt = currentRt();
+  if (rt.observer) rt.emit({ type: 'enter', thread: t.id, label });
 }
 
 /** Trace annotation: the thread leaves the innermost frame. */
 export function exit(): void {
   const t = current();
   const label = t.frames.pop() ?? '?';
-  currentRt().emit({ type: 'exit', thread: t.id, label });
+  const rt = currentRt();
+  if (rt.observer) rt.emit({ type: 'exit', thread: t.id, label });
 }
 
 /** Runs `body` inside a trace frame named `label` (a callback, a kernel function). */
@@ -101,6 +197,6 @@ export function nonBlockEnd(): void {
 }
 
 /** `might_sleep()`: a sleeping point with no lock; reported if the context is atomic. */
-export function* mightSleep(what: string): Sim<void> {
-  yield new Step(current(), what, 'none', true);
+export function mightSleep(what: string): Sim<void> {
+  return oneStep(new Step(current(), what, 'none', true));
 }

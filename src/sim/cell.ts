@@ -1,6 +1,6 @@
 import { accessAudit } from './audit.js';
 import { current } from './runtime.js';
-import { fmt, type Sim, SimObject, Step, sameValue } from './step.js';
+import { fmt, oneStep, type Sim, SimObject, Step, sameValue } from './step.js';
 import type { SimThread } from './thread.js';
 
 /**
@@ -38,8 +38,8 @@ export class Word<T = number> extends SimObject {
   }
 
   /** READ_ONCE */
-  *read(): Sim<T> {
-    return (yield this.readStep) as T;
+  read(): Sim<T> {
+    return oneStep<T>(this.readStep);
   }
 
   /**
@@ -62,16 +62,16 @@ export class Word<T = number> extends SimObject {
   }
 
   /** WRITE_ONCE */
-  *write(v: T): Sim<void> {
-    yield new Step(this, 'write', 'write', false, v);
+  write(v: T): Sim<void> {
+    return oneStep(new Step(this, 'write', 'write', false, v));
   }
 
   /**
    * An atomic read-modify-write: `fn` maps the old value to the new one. Returns the old
    * value. `observed` says whether the caller branches on the result.
    */
-  *update(fn: (old: T) => T, observed = false): Sim<T> {
-    return (yield new Step(this, 'update', observed ? 'observe' : 'rmw', false, fn)) as T;
+  update(fn: (old: T) => T, observed = false): Sim<T> {
+    return oneStep<T>(new Step(this, 'update', observed ? 'observe' : 'rmw', false, fn));
   }
 
   /** For numeric words: atomic add, returning the new value. */

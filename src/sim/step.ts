@@ -40,6 +40,9 @@ export class Step {
    * one step, a hardware walk): DPOR counts each as written. Set before the step is yielded.
    */
   touches: readonly SimObject[] = NO_OBJECTS;
+
+  /** The iterator result that yields this step, made once: `oneStep` hands it out each time. */
+  yielded: IteratorYieldResult<Step> | null = null;
 }
 
 const NO_OBJECTS: readonly SimObject[] = [];
@@ -48,6 +51,64 @@ const NO_OBJECTS: readonly SimObject[] = [];
 export function touching(step: Step, objs: readonly SimObject[]): Step {
   step.touches = objs;
   return step;
+}
+
+// Shared results for the common return values: a step costs no allocation for them.
+const DONE_VOID: IteratorReturnResult<undefined> = { value: undefined, done: true };
+const DONE_TRUE: IteratorReturnResult<boolean> = { value: true, done: true };
+const DONE_FALSE: IteratorReturnResult<boolean> = { value: false, done: true };
+const DONE_INT: IteratorReturnResult<number>[] = Array.from({ length: 64 }, (_, value) => ({
+  value,
+  done: true,
+}));
+
+/**
+ * A sub-path of exactly one step (`yield step`, then return what it returned), as a plain
+ * iterator rather than a generator: `yield*` into it behaves as into
+ * `function* () { return yield step; }`, without resuming one more generator frame per step.
+ * The primitives (READ_ONCE, spin_lock, ...) are all such sub-paths and are on every step.
+ */
+class OneStep<T> implements Generator<Step, T, unknown> {
+  private state = 0;
+  constructor(private readonly step: Step) {}
+
+  next(...args: [] | [unknown]): IteratorResult<Step, T> {
+    if (this.state === 0) {
+      this.state = 1;
+      const s = this.step;
+      if (s.yielded === null) s.yielded = { value: s, done: false };
+      return s.yielded;
+    }
+    if (this.state === 1) {
+      this.state = 2;
+      const v = args[0];
+      if (v === undefined) return DONE_VOID as IteratorReturnResult<T>;
+      if (typeof v === 'boolean') return (v ? DONE_TRUE : DONE_FALSE) as IteratorReturnResult<T>;
+      if (typeof v === 'number' && v >= 0 && v < DONE_INT.length && Number.isInteger(v))
+        return DONE_INT[v] as IteratorReturnResult<T>;
+      return { value: v as T, done: true };
+    }
+    return DONE_VOID as IteratorReturnResult<T>;
+  }
+
+  return(value: T): IteratorResult<Step, T> {
+    this.state = 2;
+    return { value, done: true };
+  }
+
+  throw(e: unknown): IteratorResult<Step, T> {
+    this.state = 2;
+    throw e;
+  }
+
+  [Symbol.iterator](): Generator<Step, T, unknown> {
+    return this;
+  }
+}
+
+/** `yield* oneStep(s)` takes step `s` and returns its result (see OneStep). */
+export function oneStep<T = void>(step: Step): Sim<T> {
+  return new OneStep<T>(step);
 }
 
 /**
@@ -63,7 +124,14 @@ export type Sim<T = void> = Generator<Step, T, unknown>;
 export abstract class SimObject {
   /** Writes so far in this run. */
   version = 0;
-  constructor(readonly name: string) {}
+  /**
+   * Creation order within the run (see resetSerials): the same object in every run that
+   * replays the same prefix, so DPOR keeps per-object records across runs by this number.
+   */
+  serial: number;
+  constructor(readonly name: string) {
+    this.serial = nextSerial++;
+  }
 
   /** Whether `step` may run now for thread `t`; a false answer blocks the thread. */
   canRun(_step: Step, _t: SimThread): boolean {
@@ -105,6 +173,14 @@ export abstract class SimObject {
   describe(step: Step, result: unknown): string {
     return result === undefined ? `${step.op}(${this.name})` : `${step.op}(${this.name}) = ${fmt(result)}`;
   }
+}
+
+/** Serial 0 is reserved for explorer pseudo-objects made outside any run. */
+let nextSerial = 1;
+
+/** Called when a run starts: the objects its setup and steps create count from 1 again. */
+export function resetSerials(): void {
+  nextSerial = 1;
 }
 
 /**

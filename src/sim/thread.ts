@@ -1,4 +1,4 @@
-import { type Sim, SimObject, type Step, sameValue } from './step.js';
+import { type Sim, SimObject, Step, sameValue } from './step.js';
 
 /** Values a retry iteration read: object, then the snapshot it had, flattened in pairs. */
 export interface RetryIteration {
@@ -27,10 +27,14 @@ export class SimThread extends SimObject {
   readonly frames: string[] = [];
   /** Open retry iterations, outermost first. */
   readonly retries: RetryIteration[] = [];
+  /** Records of finished retry loops, for the next ones (retryLoop). */
+  readonly retryPool: RetryIteration[] = [];
   /** Set by wake_up / complete for a thread that called prepare_to_wait. */
   woken = false;
   /** A daemon may stay blocked when the run ends (a userfault nobody resolves). */
   daemon = false;
+  /** The step a failed retry iteration waits on (see retryLoop). */
+  readonly retryStep: Step = new Step(this, 'retry', 'none', false);
 
   constructor(
     readonly id: number,
@@ -67,7 +71,7 @@ export class SimThread extends SimObject {
       case 'retry': {
         const it = this.retries[this.retries.length - 1];
         if (it) {
-          it.observed.length = 0;
+          while (it.observed.length > 0) it.observed.pop();
           it.dirty = false;
         }
         return undefined;

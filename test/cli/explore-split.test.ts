@@ -46,8 +46,8 @@ describe('mmulab explore --workers N', () => {
   it('rebuilds a --driver workload in each worker', async () => {
     const args = ['munmap', '--driver', 'examples/toy-tlb.ts'];
     const [one, two] = [await verdict(...args, '--workers', '1'), await verdict(...args, '--workers', '2')];
-    expect([one.code, one.v.verdict, one.v.runs]).toEqual([0, 'verified', 2218]);
-    expect([two.code, two.v.verdict, two.v.runs]).toEqual([0, 'verified', 2218]);
+    expect([one.code, one.v.verdict, one.v.runs]).toEqual([0, 'verified', 2221]);
+    expect([two.code, two.v.verdict, two.v.runs]).toEqual([0, 'verified', 2221]);
   }, 60_000);
 
   it('finds the token the replay command reproduces', async () => {
@@ -67,16 +67,17 @@ describe('mmulab explore --shard i/n and mmulab merge', () => {
         ['kvm-munmap', '--bug', 'no-retry-check'],
         1,
         [
-          'kvm-munmap[classic no-retry-check]: shard 0/2 violation after 16 run(s) [dpor]',
-          'kvm-munmap[classic no-retry-check]: shard 1/2 violation after 27 run(s) [dpor]',
+          // The buggy search ends within the split's probe: one small unit, dealt to the last shard.
+          'kvm-munmap[classic no-retry-check]: shard 0/2 complete after 0 run(s) [dpor]',
+          'kvm-munmap[classic no-retry-check]: shard 1/2 violation after 16 run(s) [dpor]',
         ],
       ],
       [
         ['kvm-munmap'],
         0,
         [
-          'kvm-munmap[classic]: shard 0/2 complete after 240 run(s) [dpor]',
-          'kvm-munmap[classic]: shard 1/2 complete after 218 run(s) [dpor]',
+          'kvm-munmap[classic]: shard 0/2 complete after 226 run(s) [dpor]',
+          'kvm-munmap[classic]: shard 1/2 complete after 225 run(s) [dpor]',
         ],
       ],
     ] as const) {

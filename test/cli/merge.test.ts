@@ -27,7 +27,7 @@ describe('mmulab merge', () => {
     const r = await cli('merge', ...shardFiles(true, 3));
     expect(r).toEqual({
       code: 0,
-      out: 'notifier-race-2t-fixed: verified: every schedule ran (24 runs) with no violation [dpor, 3 shards]\n',
+      out: 'notifier-race-2t-fixed: verified: every schedule ran (8 runs) with no violation [dpor, 3 shards]\n',
       err: '',
     });
   });

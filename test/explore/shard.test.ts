@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { MmulabError } from '../../src/errors.js';
 import { explore, runOnce } from '../../src/explore/explorer.js';
 import { mergeShards, parseShardResult } from '../../src/explore/merge.js';
-import { parseShard, runShard, type ShardResult, splitUnits } from '../../src/explore/shard.js';
+import {
+  parseShard,
+  planUnits,
+  runShard,
+  type ShardResult,
+  splitUnits,
+  unitsOfShard,
+} from '../../src/explore/shard.js';
 import { DfsStrategy } from '../../src/explore/strategies/dfs.js';
 import { DporStrategy } from '../../src/explore/strategies/dpor.js';
 import { makeStrategy } from '../../src/explore/strategies/index.js';
@@ -33,31 +40,46 @@ function shards(program: Program, strategy: string, count: number, extra: object
 describe('splitting a dpor search into prefixes', () => {
   it('reaches exactly the ends dfs reaches, over the union of its units (generated programs)', () => {
     fc.assert(
-      fc.property(genProgram, fc.constantFrom(2, 5, 16), (g, units) => {
+      // Probes of 1 or 2 runs make the generated programs' small searches split deep.
+      fc.property(genProgram, fc.constantFrom(2, 5, 16), fc.constantFrom(1, 2, 32), (g, units, probe) => {
         const a = build(g);
         const dfs = ends(a.program, a.finalState, new DfsStrategy(), 4000);
         fc.pre(dfs !== null);
         const b = build(g);
         const all = new Set<string>();
         let runs = 0;
-        for (const prefix of splitUnits(b.program, units)) {
+        const prefixes = splitUnits(b.program, units, undefined, probe);
+        for (const prefix of prefixes) {
           const r = ends(b.program, b.finalState, new DporStrategy(null, prefix), 4000)!;
           for (const e of r.set) all.add(e);
           runs += r.runs;
         }
         expect([...all].sort()).toEqual([...dfs!.set].sort());
-        expect(runs).toBeLessThanOrEqual(dfs!.runs + splitUnits(b.program, units).length);
+        expect(runs).toBeLessThanOrEqual(dfs!.runs + prefixes.length);
       }),
       { numRuns: 60, seed: 20261123 },
     );
   });
 
-  it('costs 3t FIXED almost nothing: 27 units, 32,757 runs against 32,686 unsplit', () => {
+  it('costs 3t FIXED little: 87 units (17 large), 32,861 runs against 32,686 unsplit', () => {
     const p = notifierRace(true, 2, 2);
-    expect(splitUnits(p, 16)).toHaveLength(27);
+    const plan = planUnits(p, 16);
+    expect(plan).toHaveLength(87);
+    expect(plan.filter((u) => u.large)).toHaveLength(17);
     const v = mergeShards(shards(p, 'dpor', 1));
-    expect(v).toMatchObject({ kind: 'verified', runs: 32_757 });
+    expect(v).toMatchObject({ kind: 'verified', runs: 32_861 });
   }, 30_000);
+
+  it('deals the large units out in turn and the small ones from the other end', () => {
+    const plan = [true, false, true, true, false, false, true].map((large, i) => ({ prefix: [i], large }));
+    const of = (index: number) => unitsOfShard(plan, { index, count: 3 });
+    // large: 0, 2, 3, 6 -> shards 0, 1, 2, 0; small: 1, 4, 5 -> shards 2, 1, 0.
+    expect([of(0), of(1), of(2)]).toEqual([
+      [0, 5, 6],
+      [2, 4],
+      [1, 3],
+    ]);
+  });
 });
 
 describe('shards and merge', () => {
@@ -87,8 +109,10 @@ describe('shards and merge', () => {
   it('is verified only when every shard completed; a sampling strategy stays bounded', () => {
     const p = notifierRace(true);
     const parts = shards(p, 'dpor', 3);
-    // 21 prefixes: most repeat another (they end at once, pruned), so 24 runs, not dpor's 8.
-    expect(mergeShards(parts)).toMatchObject({ kind: 'verified', runs: 24 });
+    // dpor's 8 runs end within the split's probe: one small unit, dealt to the last shard.
+    expect(splitUnits(p, 16)).toEqual([[]]);
+    expect(parts.map((r) => r.units.length)).toEqual([0, 0, 1]);
+    expect(mergeShards(parts)).toMatchObject({ kind: 'verified', runs: 8 });
     expect(() => mergeShards(parts.slice(1))).toThrow(/^shard\(s\) 0\/3 missing/);
     const cut = { ...parts[1]!, status: 'cut' as const, cut: 'time' as const };
     expect(mergeShards([parts[0]!, cut, parts[2]!])).toMatchObject({ kind: 'bounded', cut: 'time' });

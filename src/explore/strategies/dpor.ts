@@ -1,5 +1,5 @@
 import type { RunResult, Runtime, Scheduler } from '../../sim/runtime.js';
-import type { SimObject, Step } from '../../sim/step.js';
+import type { Step } from '../../sim/step.js';
 import { WaitQueue } from '../../sim/sync/waitqueue.js';
 import type { SimThread } from '../../sim/thread.js';
 import {
@@ -23,7 +23,7 @@ interface Node {
   backtrack: number[];
   /** Threads tried here. */
   done: number[];
-  /** Threads asleep here: an equivalent schedule starting with them was explored. */
+  /** Threads asleep here: an equivalent schedule starting with them was explored (never mutated: shared). */
   sleep: number[];
   /** `choose(n)` in this event: options and value taken (n = 0: none). */
   n: number;
@@ -35,17 +35,110 @@ interface Node {
   fixedValue: boolean;
   /** The event's vector clock, kept for the runs that replay it. */
   clock: Clock | null;
+  /**
+   * The event's footprint (with its exit write), by object serial: the same in every run
+   * that replays the event. Not part of a checkpoint (null after restore: taken anew).
+   */
+  fp: Footprint | null;
 }
 
 type Clock = number[];
 
-interface ObjClock {
-  /** Clock of the last write. */
-  w: Clock | null;
-  /** Join of the reads since that write. */
-  r: Clock | null;
-  /** `r` is this entry's own array (joined in place), not a read event's clock. */
-  rOwned: boolean;
+/**
+ * The happens-before bookkeeping of the events on the stack: per object, the clock of its
+ * last write and the join of the reads since; per thread, its clock. It is kept across
+ * runs: a run that replays the stack's first events finds their effects already applied,
+ * and backtracking undoes those of the events it leaves (an undo log), so a replayed prefix
+ * costs the explorer nothing but the program's own steps.
+ */
+class Clocks {
+  /** By object serial. Clock arrays stored here or on a node are never mutated. */
+  readonly objW: (Clock | null)[] = [];
+  readonly objR: (Clock | null)[] = [];
+  readonly thread: (Clock | undefined)[] = [];
+  /**
+   * Per thread, its events' stack indices in order: its k-th event (clock component k+1) is
+   * events[tid][k]. Entries past the thread's own clock component are stale.
+   */
+  readonly events: number[][] = [];
+  known = 0;
+  /**
+   * Events whose effects are applied, or being applied (the last one's finishEvent half
+   * comes after its beforeStep half; a run always does both).
+   */
+  applied = 0;
+  // Undo log: (serial, old write clock, old read clock) entries, and per event its start
+  // in the log, its thread's old clock and the thread count before it.
+  // Entries past logLen are stale (overwritten, never truncated: no reallocation).
+  private readonly logObj: number[] = [];
+  private readonly logW: (Clock | null)[] = [];
+  private readonly logR: (Clock | null)[] = [];
+  private logLen = 0;
+  private readonly mark: number[] = [];
+  private readonly markTid: number[] = [];
+  private readonly markClock: (Clock | undefined)[] = [];
+  private readonly markKnown: number[] = [];
+
+  /** Starts event i's record (before its first change); i is `applied`. */
+  begin(i: number, tid: number): void {
+    this.applied = i + 1;
+    this.mark[i] = this.logLen;
+    this.markTid[i] = tid;
+    this.markClock[i] = this.thread[tid];
+    this.markKnown[i] = this.known;
+  }
+
+  setW(o: number, c: Clock): void {
+    this.save(o);
+    this.objW[o] = c;
+    this.objR[o] = null;
+  }
+
+  addR(o: number, c: Clock): void {
+    this.save(o);
+    const r = this.objR[o];
+    this.objR[o] = r ? join([...r], c) : c;
+  }
+
+  private save(o: number): void {
+    const k = this.logLen++;
+    this.logObj[k] = o;
+    this.logW[k] = this.objW[o] ?? null;
+    this.logR[k] = this.objR[o] ?? null;
+  }
+
+  /** Undoes the events from `i` on: the state is that after events 0..i-1. */
+  undoTo(i: number): void {
+    while (this.applied > i) {
+      const e = --this.applied;
+      const m = this.mark[e]!;
+      for (let k = this.logLen - 1; k >= m; k--) {
+        const o = this.logObj[k]!;
+        this.objW[o] = this.logW[k]!;
+        this.objR[o] = this.logR[k]!;
+        this.logW[k] = null;
+        this.logR[k] = null;
+      }
+      this.logLen = m;
+      this.thread[this.markTid[e]!] = this.markClock[e];
+      const known = this.markKnown[e]!;
+      for (let k = known; k < this.known; k++) this.thread[k] = undefined;
+      this.known = known;
+    }
+  }
+
+  clear(): void {
+    this.objW.length = 0;
+    this.objR.length = 0;
+    this.thread.length = 0;
+    this.events.length = 0;
+    this.known = 0;
+    this.applied = 0;
+    this.logObj.length = 0;
+    this.logW.length = 0;
+    this.logR.length = 0;
+    this.logLen = 0;
+  }
 }
 
 /**
@@ -79,20 +172,20 @@ export class DporStrategy implements Strategy {
   private started = false;
   private droppedByBound = false;
 
+  /** Happens-before records of the stack's events, kept across runs. */
+  private readonly clocks = new Clocks();
+  private vis: Visibility | null = null;
+
   // Per-run state.
   private replayLen = 0;
+  /** Events before this one were applied to `clocks` by an earlier run. */
+  private freshFrom = 0;
   private pos = 0;
   private rt: Runtime | null = null;
-  private vis: Visibility = 'all';
-  private evTid: number[] = [];
-  private evStep: Step[] = [];
-  private evFp: Footprint[] = [];
-  private evClock: Clock[] = [];
-  private threadClock: Clock[] = [];
-  private objClock = new Map<SimObject, ObjClock>();
-  private knownThreads = 0;
+  /** This run's step of each event (coEnabled compares this run's Step objects). */
+  private readonly evStep: Step[] = [];
   private childSleep: number[] = [];
-  private fpCache: (Footprint | undefined)[] = [];
+  private readonly fpCache: (Footprint | undefined)[] = [];
   private blocked = false;
   private pickedNew = -1;
 
@@ -120,17 +213,11 @@ export class DporStrategy implements Strategy {
     if (this.finished) return null;
     this.started = true;
     this.replayLen = this.stack.length;
+    this.freshFrom = this.clocks.applied;
     this.pos = 0;
     this.rt = null;
-    this.evTid = [];
-    this.evStep = [];
-    this.evFp = [];
-    this.evClock = [];
-    this.threadClock = [];
-    this.objClock = new Map();
-    this.knownThreads = 0;
     this.childSleep = [];
-    this.fpCache = [];
+    this.fpCache.fill(undefined);
     this.blocked = false;
     this.pickedNew = -1;
     this.choiceK = 0;
@@ -138,6 +225,8 @@ export class DporStrategy implements Strategy {
       pickThread: (enabled) => this.pickThread(enabled),
       pickValue: (n) => this.pickValue(n),
       beforeStep: (t, rt) => this.beforeStep(t, rt),
+      // The stack's events before its last node are the previous run's, whose states it checked.
+      replayedSteps: Math.max(0, this.replayLen - 1),
     };
   }
 
@@ -147,12 +236,12 @@ export class DporStrategy implements Strategy {
     const forced = this.choiceK < this.prefix.length ? this.prefix[this.choiceK]! : -1;
     this.choiceK++;
     if (node && i < this.replayLen) {
-      const k = enabled.findIndex((t) => t.id === node.tid);
+      const k = indexOfThread(enabled, node.tid);
       if (k < 0) nondeterministic(i, `thread ${node.tid} is not enabled`);
       return k;
     }
     if (forced >= 0) {
-      const k = enabled.findIndex((t) => t.id === forced);
+      const k = indexOfThread(enabled, forced);
       if (k < 0) nondeterministic(i, `the prefix runs thread ${forced}, which is not enabled`);
       // The other prefixes take the lower ids here first (splitUnits' order): as in one
       // search, they are done, and the sleep set carries them on. A prefix that runs a
@@ -167,48 +256,50 @@ export class DporStrategy implements Strategy {
         enabled: ids,
         backtrack: [forced],
         done: [...ids.filter((x) => x < forced), forced],
-        sleep: [...this.childSleep],
+        sleep: this.childSleep,
         n: 0,
         v: 0,
-        preemptions: this.preemptionsBefore(
-          i,
-          forced,
-          enabled.map((t) => t.id),
-        ),
+        preemptions: this.preemptionsBefore(i, forced, ids),
         fixedTid: true,
         fixedValue: false,
         clock: null,
+        fp: null,
       });
       this.pickedNew = i;
       return k;
     }
     // A new node: the previous thread if it may run (no preemption), else the first awake one.
     const sleep = this.childSleep;
-    const prev = i > 0 ? this.evTid[i - 1]! : -1;
-    let k = enabled.findIndex((t) => t.id === prev && !sleep.includes(t.id));
-    if (k < 0) k = enabled.findIndex((t) => !sleep.includes(t.id));
+    const prev = i > 0 ? this.stack[i - 1]!.tid : -1;
+    let k = -1;
+    for (let j = 0; j < enabled.length; j++) {
+      const id = enabled[j]!.id;
+      if (sleep.includes(id)) continue;
+      if (id === prev) {
+        k = j;
+        break;
+      }
+      if (k < 0) k = j;
+    }
     if (k < 0) {
       this.blocked = true;
       return 0;
     }
     const tid = enabled[k]!.id;
-    const preemptions = this.preemptionsBefore(
-      i,
-      tid,
-      enabled.map((t) => t.id),
-    );
+    const ids = enabled.map((t) => t.id);
     this.stack.push({
       tid,
-      enabled: enabled.map((t) => t.id),
+      enabled: ids,
       backtrack: [tid],
       done: [tid],
-      sleep: [...sleep],
+      sleep,
       n: 0,
       v: 0,
-      preemptions,
+      preemptions: this.preemptionsBefore(i, tid, ids),
       fixedTid: false,
       fixedValue: false,
       clock: null,
+      fp: null,
     });
     this.pickedNew = i;
     return k;
@@ -237,8 +328,8 @@ export class DporStrategy implements Strategy {
   private beforeStep(t: SimThread, rt: Runtime): boolean {
     if (this.rt === null) {
       this.rt = rt;
-      this.vis = invariantVisibility(rt);
-      this.noteNewThreads(null);
+      this.vis ??= invariantVisibility(rt);
+      this.noteNewThreads(null, false);
     } else {
       this.finishEvent(this.pos - 1);
     }
@@ -253,23 +344,31 @@ export class DporStrategy implements Strategy {
       }
       node = {
         tid: t.id,
-        enabled: [t.id],
-        backtrack: [t.id],
-        done: [t.id],
-        sleep: [...this.childSleep],
+        // One enabled thread: nothing is ever added to these, so they are shared.
+        enabled: only(t.id),
+        backtrack: only(t.id),
+        done: only(t.id),
+        sleep: this.childSleep,
         n: 0,
         v: 0,
         preemptions: this.preemptionsBefore(i, t.id, [t.id]),
         fixedTid: this.choiceK < this.prefix.length,
         fixedValue: false,
         clock: null,
+        fp: null,
       };
       this.stack.push(node);
     }
     if (!node || node.tid !== t.id) nondeterministic(i, `thread ${t.id} runs where thread ${node?.tid} did`);
-    // A replayed event before the divergence point is the event its first run took, with the
-    // same clock; its footprint names this run's objects, so that one is taken anew.
+    this.evStep[i] = t.pending!;
+    this.pos++;
+    // A replayed event an earlier run applied: its clock, footprint and races are known.
+    if (i < this.freshFrom) {
+      this.fpCache[t.id] = undefined;
+      return true;
+    }
     const fp = this.pendingFootprint(t);
+    this.fpCache[t.id] = undefined;
     let c: Clock;
     if (i < this.replayLen - 1 && node.clock !== null) {
       c = node.clock;
@@ -277,82 +376,103 @@ export class DporStrategy implements Strategy {
       c = this.clockOf(t.id, fp);
       node.clock = c;
     }
+    node.fp = fp;
+    this.clocks.begin(i, t.id);
     this.applyClock(t.id, fp, c);
-    this.fpCache[t.id] = undefined;
-    this.evTid.push(t.id);
-    this.evStep.push(t.pending!);
-    this.evFp.push(fp);
-    this.evClock.push(c);
+    let events = this.clocks.events[t.id];
+    if (events === undefined) {
+      events = [];
+      this.clocks.events[t.id] = events;
+    }
+    events[c[t.id]! - 1] = i;
     // Sleep set of the next node: only needed past the replayed prefix.
     if (i >= this.replayLen - 1) {
-      const cands = [...node.sleep, ...node.done.filter((d) => d !== t.id)];
       const next: number[] = [];
-      for (const r of cands) {
-        if (next.includes(r)) continue;
-        const rt2 = rt.threads[r];
-        if (!rt2 || rt2.done || !rt2.pending) continue;
-        if (!dependent(this.pendingFootprint(rt2), fp)) next.push(r);
-      }
+      for (const r of node.sleep) this.keepAsleep(next, r, fp);
+      for (const r of node.done) if (r !== t.id) this.keepAsleep(next, r, fp);
       this.childSleep = next;
     }
-    this.pos++;
     return true;
+  }
+
+  /** Thread r stays asleep past an event with footprint `fp` if its pending step is independent. */
+  private keepAsleep(next: number[], r: number, fp: Footprint): void {
+    if (next.includes(r)) return;
+    const p = this.rt!.threads[r];
+    if (!p || p.done || !p.pending) return;
+    if (!dependent(this.pendingFootprint(p), fp)) next.push(r);
   }
 
   /** After event i ran: its exit write, spawned threads, and the races it makes. */
   private finishEvent(i: number): void {
+    if (i < this.freshFrom) return;
     const rt = this.rt!;
-    const tid = this.evTid[i]!;
+    const node = this.stack[i]!;
+    const tid = node.tid;
     const t = rt.threads[tid]!;
+    const clock = node.clock!;
+    let fp = node.fp!;
     if (t.done) {
-      const fp = withExit(this.evFp[i]!, t, this.vis);
-      this.evFp[i] = fp;
+      fp = withExit(fp, t, this.vis!);
+      node.fp = fp;
       // The exit is part of the event: later readers of the thread (join) are ordered after it.
-      for (let k = 0; k < fp.objs.length; k++) {
-        if (fp.writes[k]) this.objClock.set(fp.objs[k]!, { w: this.evClock[i]!, r: null, rOwned: false });
-      }
+      for (let k = 0; k < fp.objs.length; k++) if (fp.writes[k]) this.clocks.setW(fp.objs[k]!, clock);
     }
     // A replayed event before the divergence point met the same pending steps in the run
     // that first took it, and that run added the same backtrack points: only its clock and
     // footprint are needed, for races with the events to come.
     if (i < this.replayLen - 1) {
-      this.noteNewThreads(this.evClock[i]!, false);
+      this.noteNewThreads(clock, false);
       return;
     }
-    this.noteNewThreads(this.evClock[i]!, true);
-    const fp = this.evFp[i]!;
+    this.noteNewThreads(clock, true);
+    const step = this.evStep[i]!;
     for (const p of rt.threads) {
       if (p.done || !p.pending || p.id === tid) continue;
-      if (!coEnabled(this.evStep[i]!, p.pending)) continue;
+      if (!coEnabled(step, p.pending)) continue;
       if (dependent(fp, this.pendingFootprint(p))) this.addBacktrack(i, p.id);
     }
     if (!t.done && t.pending) this.raceBack(t, i);
   }
 
-  /** FG05 for a step that just became pending: its last racing event before `upTo`. */
+  /**
+   * FG05 for a step that just became pending: its last racing event up to `upTo`. Only the
+   * events of each other thread u past the cp[u]-th (cp: p's clock) do not happen before p's
+   * step; they are the last ones of u's event list, searched from the newest.
+   */
   private raceBack(p: SimThread, upTo: number): void {
     const fp = this.pendingFootprint(p);
     if (fp.objs.length === 0) return;
-    const cp = this.threadClock[p.id] ?? [];
-    for (let j = upTo; j >= 0; j--) {
-      const u = this.evTid[j]!;
+    const clocks = this.clocks;
+    const cp = clocks.thread[p.id] ?? [];
+    let best = -1;
+    for (let u = 0; u < clocks.known; u++) {
       if (u === p.id) continue;
-      if (!dependent(this.evFp[j]!, fp)) continue;
-      if (this.evClock[j]![u]! <= (cp[u] ?? 0)) continue;
-      if (!coEnabled(this.evStep[j]!, p.pending!)) continue;
-      this.addBacktrack(j, p.id);
-      return;
+      const events = clocks.events[u];
+      if (events === undefined) continue;
+      const from = cp[u] ?? 0;
+      for (let k = (clocks.thread[u]?.[u] ?? 0) - 1; k >= from; k--) {
+        const j = events[k]!;
+        if (j <= best) break;
+        if (j > upTo) continue;
+        if (!dependent(this.stack[j]!.fp!, fp)) continue;
+        if (!coEnabled(this.evStep[j]!, p.pending!)) continue;
+        best = j;
+        break;
+      }
     }
+    if (best >= 0) this.addBacktrack(best, p.id);
   }
 
-  private noteNewThreads(parent: Clock | null, races = true): void {
+  private noteNewThreads(parent: Clock | null, races: boolean): void {
     const rt = this.rt!;
-    for (let k = this.knownThreads; k < rt.threads.length; k++) {
-      this.threadClock[k] = parent ? [...parent] : [];
+    const clocks = this.clocks;
+    for (let k = clocks.known; k < rt.threads.length; k++) {
+      clocks.thread[k] = parent ? [...parent] : [];
       const c = rt.threads[k]!;
       if (races && parent && !c.done && c.pending) this.raceBack(c, this.pos - 1);
     }
-    this.knownThreads = rt.threads.length;
+    clocks.known = rt.threads.length;
   }
 
   /**
@@ -364,51 +484,37 @@ export class DporStrategy implements Strategy {
     let fp = this.fpCache[t.id];
     if (fp === undefined) {
       const step = t.pending!;
-      fp = footprint(t, step, this.vis);
+      fp = footprint(t, step, this.vis!);
       if (!(step.obj instanceof WaitQueue && step === step.obj.wakeStep)) this.fpCache[t.id] = fp;
     }
     return fp;
   }
 
   private clockOf(tid: number, fp: Footprint): Clock {
-    const c = [...(this.threadClock[tid] ?? [])];
+    const clocks = this.clocks;
+    const c = [...(clocks.thread[tid] ?? [])];
     for (let k = 0; k < fp.objs.length; k++) {
-      const oc = this.objClock.get(fp.objs[k]!);
-      if (!oc) continue;
-      if (oc.w) join(c, oc.w);
-      if (fp.writes[k] && oc.r) join(c, oc.r);
+      const o = fp.objs[k]!;
+      const w = clocks.objW[o];
+      if (w) join(c, w);
+      if (fp.writes[k]) {
+        const r = clocks.objR[o];
+        if (r) join(c, r);
+      }
     }
-    c[tid] = (c[tid] ?? 0) + 1;
+    // Dense (no holes): copies of holey arrays take V8's slow path.
+    while (c.length <= tid) c.push(0);
+    c[tid]!++;
     return c;
   }
 
   /** Event clock `c` of thread `tid` with footprint `fp` becomes the objects' and the thread's. */
   private applyClock(tid: number, fp: Footprint, c: Clock): void {
     for (let k = 0; k < fp.objs.length; k++) {
-      const o = fp.objs[k]!;
-      if (fp.writes[k]) {
-        const oc = this.objClock.get(o);
-        if (oc) {
-          oc.w = c;
-          oc.r = null;
-          oc.rOwned = false;
-        } else this.objClock.set(o, { w: c, r: null, rOwned: false });
-      } else {
-        const oc = this.objClock.get(o);
-        // A read-clock array belongs to its entry alone: joined in place.
-        // Copy on the second read since the write: most objects are read once in between.
-        if (!oc) this.objClock.set(o, { w: null, r: c, rOwned: false });
-        else if (oc.r === null) {
-          oc.r = c;
-          oc.rOwned = false;
-        } else if (oc.rOwned) join(oc.r, c);
-        else {
-          oc.r = join([...oc.r], c);
-          oc.rOwned = true;
-        }
-      }
+      if (fp.writes[k]) this.clocks.setW(fp.objs[k]!, c);
+      else this.clocks.addR(fp.objs[k]!, c);
     }
-    this.threadClock[tid] = c;
+    this.clocks.thread[tid] = c;
   }
 
   private addBacktrack(j: number, p: number): void {
@@ -442,8 +548,9 @@ export class DporStrategy implements Strategy {
     const v = result.violation;
     if (v && v.name !== 'deadlock' && v.name !== 'livelock' && this.pos > 0 && this.rt) {
       const last = this.pos - 1;
+      const tid = this.stack[last]!.tid;
       for (const p of this.rt.threads) {
-        if (!p.done && p.pending && p.id !== this.evTid[last]) this.addBacktrack(last, p.id);
+        if (!p.done && p.pending && p.id !== tid) this.addBacktrack(last, p.id);
       }
     }
     this.rt = null;
@@ -456,14 +563,14 @@ export class DporStrategy implements Strategy {
    * into a strategy made with the same prefix.
    */
   checkpoint(): {
-    stack: Node[];
+    stack: Omit<Node, 'fp'>[];
     started: boolean;
     finished: boolean;
     droppedByBound: boolean;
     prunedRuns: number;
   } {
     return {
-      stack: this.stack.map((n) => ({
+      stack: this.stack.map(({ fp: _fp, ...n }) => ({
         ...n,
         enabled: [...n.enabled],
         backtrack: [...n.backtrack],
@@ -506,7 +613,10 @@ export class DporStrategy implements Strategy {
       badCheckpoint(this.name, 'no event stack');
     }
     const copy = (JSON.parse(JSON.stringify(state)) as { stack: Node[] }).stack;
+    for (const n of copy) n.fp = null;
     this.stack = copy;
+    // The first run applies every event anew (its footprints name that run's objects).
+    this.clocks.clear();
     this.started = state.started;
     this.finished = state.finished;
     this.droppedByBound = state.droppedByBound;
@@ -517,26 +627,46 @@ export class DporStrategy implements Strategy {
     // Nodes past the event the run ended at were never reached.
     this.stack.length = Math.min(this.stack.length, this.pos);
     while (this.stack.length > 0) {
-      const node = this.stack[this.stack.length - 1]!;
+      const i = this.stack.length - 1;
+      const node = this.stack[i]!;
       if (node.n > 0 && !node.fixedValue && node.v + 1 < node.n) {
         node.v++;
+        this.clocks.undoTo(i);
         return;
       }
       const q = node.fixedTid
         ? undefined
         : node.backtrack.find((x) => !node.done.includes(x) && !node.sleep.includes(x));
       if (q !== undefined) {
-        node.preemptions = this.preemptionsBefore(this.stack.length - 1, q, node.enabled);
+        node.preemptions = this.preemptionsBefore(i, q, node.enabled);
         node.tid = q;
         node.done.push(q);
         node.n = 0;
         node.v = 0;
+        this.clocks.undoTo(i);
         return;
       }
       this.stack.pop();
     }
     this.finished = true;
+    this.clocks.clear();
   }
+}
+
+const ONLY: number[][] = [];
+/** The array [tid], one per thread id, shared by the nodes with one enabled thread. */
+function only(tid: number): number[] {
+  let a = ONLY[tid];
+  if (a === undefined) {
+    a = [tid];
+    ONLY[tid] = a;
+  }
+  return a;
+}
+
+function indexOfThread(enabled: readonly SimThread[], id: number): number {
+  for (let k = 0; k < enabled.length; k++) if (enabled[k]!.id === id) return k;
+  return -1;
 }
 
 /** A taken step and another thread's pending one on the same object that can never both be enabled. */

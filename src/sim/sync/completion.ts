@@ -1,5 +1,5 @@
 import type { Sim } from '../step.js';
-import { SimObject, Step } from '../step.js';
+import { oneStep, SimObject, Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 
 /** struct completion: `done` counts completions; complete_all makes it permanently done. */
@@ -36,15 +36,15 @@ export class Completion extends SimObject {
   }
 }
 
-export function* waitForCompletion(c: Completion): Sim<void> {
-  yield c.waitStep;
+export function waitForCompletion(c: Completion): Sim<void> {
+  return oneStep(c.waitStep);
 }
-export function* complete(c: Completion): Sim<void> {
-  yield c.completeStep;
+export function complete(c: Completion): Sim<void> {
+  return oneStep(c.completeStep);
 }
-export function* completeAll(c: Completion): Sim<void> {
-  yield c.completeAllStep;
+export function completeAll(c: Completion): Sim<void> {
+  return oneStep(c.completeAllStep);
 }
-export function* reinitCompletion(c: Completion): Sim<void> {
-  yield c.reinitStep;
+export function reinitCompletion(c: Completion): Sim<void> {
+  return oneStep(c.reinitStep);
 }

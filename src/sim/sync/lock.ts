@@ -22,11 +22,11 @@ export abstract class LockObject extends SimObject {
   protected noteReleased(t: SimThread, op: string): void {
     const i = t.held.lastIndexOf(this);
     if (i < 0) fail('unlock-not-held', `${t.label} calls ${op}(${this.name}) without holding it`);
-    t.held.splice(i, 1);
+    removeAt(t.held, i);
     activeLockdep()?.release(t, this.name);
     if (this.atomicLabel) {
       const j = t.atomic.lastIndexOf(this.atomicLabel);
-      if (j >= 0) t.atomic.splice(j, 1);
+      if (j >= 0) removeAt(t.atomic, j);
     }
   }
 
@@ -40,6 +40,12 @@ export abstract class LockObject extends SimObject {
       `${t.label} calls ${op}(${this.name}) while already holding it: a self-deadlock in the kernel`,
     );
   }
+}
+
+/** Removes xs[i]; locks are mostly released in reverse order, where no array is allocated. */
+function removeAt<T>(xs: T[], i: number): void {
+  if (i === xs.length - 1) xs.pop();
+  else xs.splice(i, 1);
 }
 
 export function names(ts: Iterable<SimThread>): string {

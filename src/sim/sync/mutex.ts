@@ -1,5 +1,5 @@
 import type { Sim } from '../step.js';
-import { Step } from '../step.js';
+import { oneStep, Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 import { LockObject } from './lock.js';
 
@@ -40,14 +40,14 @@ export class Mutex extends LockObject {
   }
 }
 
-export function* mutexLock(m: Mutex): Sim<void> {
-  yield m.lockStep;
+export function mutexLock(m: Mutex): Sim<void> {
+  return oneStep(m.lockStep);
 }
 
-export function* mutexUnlock(m: Mutex): Sim<void> {
-  yield m.unlockStep;
+export function mutexUnlock(m: Mutex): Sim<void> {
+  return oneStep(m.unlockStep);
 }
 
-export function* mutexTrylock(m: Mutex): Sim<boolean> {
-  return (yield m.trylockStep) as boolean;
+export function mutexTrylock(m: Mutex): Sim<boolean> {
+  return oneStep<boolean>(m.trylockStep);
 }

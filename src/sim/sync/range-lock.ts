@@ -1,5 +1,5 @@
 import type { Sim } from '../step.js';
-import { Step } from '../step.js';
+import { oneStep, Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 import { fail } from '../violation.js';
 import { LockObject, names } from './lock.js';
@@ -52,15 +52,15 @@ export class RecursiveRwsem extends LockObject {
   }
 }
 
-export function* downWriteRecursive(s: RecursiveRwsem): Sim<void> {
-  yield s.downWriteStep;
+export function downWriteRecursive(s: RecursiveRwsem): Sim<void> {
+  return oneStep(s.downWriteStep);
 }
-export function* upWriteRecursive(s: RecursiveRwsem): Sim<void> {
-  yield s.upWriteStep;
+export function upWriteRecursive(s: RecursiveRwsem): Sim<void> {
+  return oneStep(s.upWriteStep);
 }
-export function* rangeLockDownRead(s: RecursiveRwsem): Sim<void> {
-  yield s.downReadStep;
+export function rangeLockDownRead(s: RecursiveRwsem): Sim<void> {
+  return oneStep(s.downReadStep);
 }
-export function* rangeLockUpRead(s: RecursiveRwsem): Sim<void> {
-  yield s.upReadStep;
+export function rangeLockUpRead(s: RecursiveRwsem): Sim<void> {
+  return oneStep(s.upReadStep);
 }

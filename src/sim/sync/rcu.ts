@@ -2,7 +2,7 @@ import { spawnThread } from '../api.js';
 import type { Runtime } from '../runtime.js';
 import { current, currentRt } from '../runtime.js';
 import type { Sim } from '../step.js';
-import { SimObject, Step } from '../step.js';
+import { oneStep, SimObject, Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 import { fail } from '../violation.js';
 
@@ -119,11 +119,11 @@ function* synchronize(d: RcuDomain): Sim<void> {
   if (gp.length > 0) yield new Step(d, 'grace period', 'read', true, gp);
 }
 
-export function* rcuReadLock(): Sim<void> {
-  yield rcu().lockStep;
+export function rcuReadLock(): Sim<void> {
+  return oneStep(rcu().lockStep);
 }
-export function* rcuReadUnlock(): Sim<void> {
-  yield rcu().unlockStep;
+export function rcuReadUnlock(): Sim<void> {
+  return oneStep(rcu().unlockStep);
 }
 export function* synchronizeRcu(): Sim<void> {
   yield* synchronize(rcu());
@@ -144,11 +144,11 @@ export function* callRcu(name: string, fn: () => Sim<void>): Sim<void> {
   });
 }
 
-export function* srcuReadLock(s: Srcu): Sim<number> {
-  return (yield s.lockStep) as number;
+export function srcuReadLock(s: Srcu): Sim<number> {
+  return oneStep<number>(s.lockStep);
 }
-export function* srcuReadUnlock(s: Srcu, _idx: number): Sim<void> {
-  yield s.unlockStep;
+export function srcuReadUnlock(s: Srcu, _idx: number): Sim<void> {
+  return oneStep(s.unlockStep);
 }
 export function* synchronizeSrcu(s: Srcu): Sim<void> {
   yield* synchronize(s);

@@ -1,5 +1,5 @@
 import type { Sim } from '../step.js';
-import { Step } from '../step.js';
+import { oneStep, Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 import { fail } from '../violation.js';
 import { LockObject, names } from './lock.js';
@@ -73,15 +73,15 @@ export class RwLock extends LockObject {
   }
 }
 
-export function* readLock(l: RwLock): Sim<void> {
-  yield l.readLockStep;
+export function readLock(l: RwLock): Sim<void> {
+  return oneStep(l.readLockStep);
 }
-export function* readUnlock(l: RwLock): Sim<void> {
-  yield l.readUnlockStep;
+export function readUnlock(l: RwLock): Sim<void> {
+  return oneStep(l.readUnlockStep);
 }
-export function* writeLock(l: RwLock): Sim<void> {
-  yield l.writeLockStep;
+export function writeLock(l: RwLock): Sim<void> {
+  return oneStep(l.writeLockStep);
 }
-export function* writeUnlock(l: RwLock): Sim<void> {
-  yield l.writeUnlockStep;
+export function writeUnlock(l: RwLock): Sim<void> {
+  return oneStep(l.writeUnlockStep);
 }

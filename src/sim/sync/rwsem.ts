@@ -1,5 +1,5 @@
 import type { Sim } from '../step.js';
-import { Step } from '../step.js';
+import { oneStep, Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 import { fail } from '../violation.js';
 import { LockObject, names } from './lock.js';
@@ -101,21 +101,21 @@ export class RwSemaphore extends LockObject {
   }
 }
 
-export function* downRead(s: RwSemaphore): Sim<void> {
-  yield s.downReadStep;
+export function downRead(s: RwSemaphore): Sim<void> {
+  return oneStep(s.downReadStep);
 }
-export function* downReadTrylock(s: RwSemaphore): Sim<boolean> {
-  return (yield s.downReadTrylockStep) as boolean;
+export function downReadTrylock(s: RwSemaphore): Sim<boolean> {
+  return oneStep<boolean>(s.downReadTrylockStep);
 }
-export function* upRead(s: RwSemaphore): Sim<void> {
-  yield s.upReadStep;
+export function upRead(s: RwSemaphore): Sim<void> {
+  return oneStep(s.upReadStep);
 }
 export function* downWrite(s: RwSemaphore): Sim<void> {
   if (!((yield s.downWriteStep) as boolean)) yield s.downWriteWaitStep;
 }
-export function* upWrite(s: RwSemaphore): Sim<void> {
-  yield s.upWriteStep;
+export function upWrite(s: RwSemaphore): Sim<void> {
+  return oneStep(s.upWriteStep);
 }
-export function* downgradeWrite(s: RwSemaphore): Sim<void> {
-  yield s.downgradeStep;
+export function downgradeWrite(s: RwSemaphore): Sim<void> {
+  return oneStep(s.downgradeStep);
 }

@@ -1,5 +1,5 @@
 import type { Sim } from '../step.js';
-import { SimObject, Step } from '../step.js';
+import { oneStep, SimObject, Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 import { SpinLock, spinLock, spinUnlock } from './spinlock.js';
 
@@ -38,8 +38,8 @@ export class Seqcount extends SimObject {
   }
 }
 
-export function* readSeqcountBegin(s: Seqcount): Sim<number> {
-  return (yield s.beginStep) as number;
+export function readSeqcountBegin(s: Seqcount): Sim<number> {
+  return oneStep<number>(s.beginStep);
 }
 
 /** True when a write section began since `start`: the reader must retry. */
@@ -47,12 +47,12 @@ export function* readSeqcountRetry(s: Seqcount, start: number): Sim<boolean> {
   return ((yield new Step(s, 'read_seqcount_retry', 'read', false, start)) as number) !== start;
 }
 
-export function* writeSeqcountBegin(s: Seqcount): Sim<void> {
-  yield s.writeBeginStep;
+export function writeSeqcountBegin(s: Seqcount): Sim<void> {
+  return oneStep(s.writeBeginStep);
 }
 
-export function* writeSeqcountEnd(s: Seqcount): Sim<void> {
-  yield s.writeEndStep;
+export function writeSeqcountEnd(s: Seqcount): Sim<void> {
+  return oneStep(s.writeEndStep);
 }
 
 /** seqlock_t: a seqcount whose writers are serialized by a spinlock. */

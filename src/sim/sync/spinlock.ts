@@ -1,6 +1,6 @@
 import { activeLockdep } from '../lockdep.js';
 import type { Sim, SimObject } from '../step.js';
-import { Step } from '../step.js';
+import { oneStep, Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 import { LockObject } from './lock.js';
 
@@ -104,16 +104,16 @@ export class SpinLock extends LockObject {
   }
 }
 
-export function* spinLock(l: SpinLock): Sim<void> {
-  yield l.lockStep;
+export function spinLock(l: SpinLock): Sim<void> {
+  return oneStep(l.lockStep);
 }
 
-export function* spinUnlock(l: SpinLock): Sim<void> {
-  yield l.unlockStep;
+export function spinUnlock(l: SpinLock): Sim<void> {
+  return oneStep(l.unlockStep);
 }
 
-export function* spinTrylock(l: SpinLock): Sim<boolean> {
-  return (yield l.trylockStep) as boolean;
+export function spinTrylock(l: SpinLock): Sim<boolean> {
+  return oneStep<boolean>(l.trylockStep);
 }
 
 /** A held spinlock, for lockdep-style assertions in drivers and invariants. */

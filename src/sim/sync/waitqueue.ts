@@ -1,7 +1,7 @@
 import { RETRY, retryLoop } from '../api.js';
 import { current } from '../runtime.js';
 import type { Sim } from '../step.js';
-import { SimObject, Step } from '../step.js';
+import { oneStep, SimObject, Step } from '../step.js';
 import type { SimThread } from '../thread.js';
 
 /**
@@ -47,12 +47,12 @@ export class WaitQueue extends SimObject {
   }
 }
 
-export function* prepareToWait(wq: WaitQueue): Sim<void> {
-  yield wq.prepareStep;
+export function prepareToWait(wq: WaitQueue): Sim<void> {
+  return oneStep(wq.prepareStep);
 }
 
-export function* finishWait(wq: WaitQueue): Sim<void> {
-  yield wq.finishStep;
+export function finishWait(wq: WaitQueue): Sim<void> {
+  return oneStep(wq.finishStep);
 }
 
 /** schedule(): sleeps until woken. */
@@ -62,8 +62,8 @@ export function* schedule(): Sim<void> {
 }
 
 /** Wakes every waiter; returns how many were woken. */
-export function* wakeUp(wq: WaitQueue): Sim<number> {
-  return (yield wq.wakeStep) as number;
+export function wakeUp(wq: WaitQueue): Sim<number> {
+  return oneStep<number>(wq.wakeStep);
 }
 
 /**
