@@ -14,12 +14,18 @@ export interface ScenarioArgs {
   readonly bugs: readonly string[];
   /** The `--driver` module, resolved against the worker's cwd (the same as the CLI's). */
   readonly driver: string | null;
+  /** `--lockdep`: the lock validator on in every run. */
+  readonly lockdep?: boolean;
 }
 
 /** The ProgramRef export a worker resolves: builds the scenario from its JSON args. */
 export async function scenarioProgram(args: ScenarioArgs): Promise<Program> {
   const from = args.driver === null ? undefined : driverScenarios(await loadDriver(args.driver));
-  return buildScenario(args.scenario, { design: args.design, bugs: args.bugs }, from);
+  return buildScenario(
+    args.scenario,
+    { design: args.design, bugs: args.bugs, lockdep: args.lockdep === true },
+    from,
+  );
 }
 
 export function scenarioRef(args: ScenarioArgs): ProgramRef {

@@ -18,6 +18,8 @@ export interface SearchHeader {
   readonly preemptions: number | null;
   readonly maxSteps: number | null;
   readonly driver: string | null;
+  /** Present (true) only for a search run with --lockdep. */
+  readonly lockdep?: boolean;
 }
 
 /** A checkpoint: the counts after `runs` runs and the strategy's state then. */
@@ -46,6 +48,7 @@ const MATCHED: readonly (keyof SearchHeader)[] = [
   'preemptions',
   'maxSteps',
   'driver',
+  'lockdep',
 ];
 
 /**
@@ -121,13 +124,13 @@ export function readResume(path: string, want: SearchHeader): ResumePoint {
   }
   const head = records[0];
   if (head?.type !== 'header' || head.version !== 1) throw bad(path, 'it is not an mmulab --out file');
+  // lockdep is written only when on: absent is off.
+  const field = (h: Record<string, unknown>, k: string) =>
+    JSON.stringify(k === 'lockdep' ? h[k] === true : h[k]);
   for (const k of MATCHED) {
-    if (JSON.stringify(head[k]) !== JSON.stringify(want[k])) {
-      throw bad(
-        path,
-        `it records a search with ${k} ${JSON.stringify(head[k])}, this one has ${JSON.stringify(want[k])}`,
-      );
-    }
+    const was = field(head, k);
+    const now = field(want as unknown as Record<string, unknown>, k);
+    if (was !== now) throw bad(path, `it records a search with ${k} ${was}, this one has ${now}`);
   }
   let point: ResumePoint = { start: { runs: 0, steps: 0 }, state: null };
   if (head.workers !== undefined && !('workers' in want)) {

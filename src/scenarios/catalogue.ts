@@ -1,5 +1,6 @@
 import { MmulabError } from '../errors.js';
 import { designs } from '../notifier/designs.js';
+import { withLockdep } from '../sim/lockdep.js';
 import type { Program } from '../sim/program.js';
 import { claimScenarios } from './claims/claims.js';
 import { eraScenarios } from './claims/eras.js';
@@ -39,7 +40,7 @@ export function scenarioBugNames(s: Scenario): string[] {
 /** Validates the options and builds the program; bad names are MmulabErrors naming the valid ones. */
 export function buildScenario(
   name: string,
-  opts: { design?: string; bugs?: readonly string[] } = {},
+  opts: { design?: string; bugs?: readonly string[]; lockdep?: boolean } = {},
   from: readonly Scenario[] = catalogue,
 ): Program {
   const s = findScenario(name, from);
@@ -60,5 +61,6 @@ export function buildScenario(
       );
     }
   }
-  return s.build({ design, bugs: [...new Set(opts.bugs ?? [])] });
+  const program = s.build({ design, bugs: [...new Set(opts.bugs ?? [])] });
+  return opts.lockdep ? withLockdep(program) : program;
 }

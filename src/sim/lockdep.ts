@@ -1,3 +1,4 @@
+import type { Program } from './program.js';
 import { current, currentRt, type Runtime } from './runtime.js';
 import type { SimThread } from './thread.js';
 import { fail } from './violation.js';
@@ -156,4 +157,19 @@ export function lockMapAcquire(map: LockdepMap): void {
 /** lock_map_release() */
 export function lockMapRelease(map: LockdepMap): void {
   activeLockdep()?.release(current(), map.name);
+}
+
+/**
+ * The same program with the validator on in every run (`mmulab explore --lockdep`): what a
+ * CONFIG_PROVE_LOCKING kernel would report of it. A program that enables it itself is
+ * unchanged (enableLockdep is idempotent).
+ */
+export function withLockdep(p: Program): Program {
+  return {
+    name: `${p.name} +lockdep`,
+    setup(rt) {
+      enableLockdep(rt);
+      p.setup(rt);
+    },
+  };
 }

@@ -57,6 +57,7 @@ export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOp
       design: s.design,
       bugs: s.bugs,
       driver: opts.driver ?? null,
+      lockdep: opts.lockdep === true,
     });
     const workers = typeof opts.workers === 'number' ? opts.workers : availableParallelism();
     const header = { ...searchHeader(s, opts), workers };
@@ -153,6 +154,7 @@ function searchHeader(s: SplitSearch, opts: ExploreCliOptions): SearchHeader {
     preemptions: opts.preemptions ?? null,
     maxSteps: opts.maxSteps ?? null,
     driver: opts.driver ?? null,
+    ...(opts.lockdep ? { lockdep: true } : {}),
   };
 }
 

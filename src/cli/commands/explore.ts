@@ -47,6 +47,8 @@ export interface ExploreCliOptions extends ReportFlags {
   readonly stepTimeout?: number;
   /** `--no-watchdog`: run the search in this thread even with --driver. */
   readonly watchdog?: boolean;
+  /** `--lockdep`: the lock validator (src/sim/lockdep.ts) on in every run. */
+  readonly lockdep?: boolean;
   /** Record each distinct violation and go on (`--keep-going`: no limit). */
   readonly keepGoing?: boolean;
   readonly maxViolations?: number;
@@ -61,6 +63,8 @@ export interface ReplayContext {
   /** An explicit --step-timeout: the replay of a driver-hang needs the same watchdog. */
   readonly stepTimeout?: number | undefined;
   readonly driver?: { readonly path: string; readonly scenarios: readonly Scenario[] } | undefined;
+  /** Found with --lockdep: the replay needs the validator too. */
+  readonly lockdep?: boolean | undefined;
 }
 
 /** Runs an exhaustive strategy to the end unless told otherwise; a sampler gets 10,000 runs. */
@@ -80,7 +84,8 @@ export function replayCommand(
   const dr = ctx.driver ? ` --driver ${ctx.driver.path}` : '';
   const m = ctx.maxSteps === undefined ? '' : ` --max-steps ${ctx.maxSteps}`;
   const w = ctx.stepTimeout === undefined ? '' : ` --step-timeout ${ctx.stepTimeout}`;
-  return `mmulab replay ${scenario}${dr}${d}${flags}${m}${w} --token ${token}`;
+  const l = ctx.lockdep ? ' --lockdep' : '';
+  return `mmulab replay ${scenario}${dr}${d}${flags}${m}${w}${l} --token ${token}`;
 }
 
 /**
@@ -99,11 +104,13 @@ export async function runExplore(
     maxSteps: opts.maxSteps,
     stepTimeout: opts.stepTimeout,
     driver: driver && opts.driver ? { path: opts.driver, scenarios: from } : undefined,
+    lockdep: opts.lockdep,
   };
   const scenario = findScenario(name, from);
   const design = opts.design ?? scenario.designs[0]!;
   const bugs = [...new Set(opts.bug)];
-  const program = buildScenario(name, { design, bugs }, from);
+  const lockdep = opts.lockdep === true;
+  const program = buildScenario(name, { design, bugs, lockdep }, from);
   const split = opts.workers !== undefined || opts.shard !== undefined;
   const strategyName = opts.strategy ?? (split ? 'dpor' : 'dfs');
   const strategy = makeStrategy(strategyName, strategyOptions(opts));
@@ -136,6 +143,7 @@ export async function runExplore(
     preemptions: opts.preemptions ?? null,
     maxSteps: opts.maxSteps ?? null,
     driver: opts.driver ?? null,
+    ...(lockdep ? { lockdep } : {}),
   };
   if (opts.out !== undefined && opts.resume !== undefined && opts.out !== opts.resume) {
     throw new MmulabError(
@@ -178,7 +186,7 @@ export async function runExplore(
     if (watched(opts)) {
       v = await exploreWatched(
         {
-          ref: scenarioRef({ scenario: name, design, bugs, driver: opts.driver ?? null }),
+          ref: scenarioRef({ scenario: name, design, bugs, driver: opts.driver ?? null, lockdep }),
           program,
           strategy: strategyName,
           strategyOptions: strategyOptions(opts),
@@ -359,7 +367,8 @@ function verdictText(
   ctx: ReplayContext,
 ): string {
   const drv = ctx.driver ? ` with driver ${ctx.driver.path}` : '';
-  const head = `${scenario}${drv} (design ${design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'}) with ${v.strategy}`;
+  const ld = ctx.lockdep ? ', lockdep' : '';
+  const head = `${scenario}${drv} (design ${design}, bugs: ${bugs.length ? bugs.join(', ') : 'none'}${ld}) with ${v.strategy}`;
   const lines = [head];
   if (v.kind === 'violation' && v.violations !== undefined) {
     lines.push(describeVerdict(v));
@@ -417,6 +426,10 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
       duration('--time-limit'),
     )
     .option('--driver <path>', 'a driver module (defineSecondaryMmu): run a standard workload against it')
+    .option(
+      '--lockdep',
+      'run with the lock validator on (CONFIG_PROVE_LOCKING): a lock-order cycle is a violation, circular-locking',
+    )
     .option('--json', 'print one JSON object')
     .option('--out <file>', 'record the search as JSONL: header, checkpoints, violation, verdict')
     .option('--resume <file>', 'continue the search an --out file recorded (appends to it)')

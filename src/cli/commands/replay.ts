@@ -21,6 +21,7 @@ export interface ReplayCliOptions extends ReportFlags {
   readonly maxSteps?: number;
   readonly stepTimeout?: number;
   readonly watchdog?: boolean;
+  readonly lockdep?: boolean;
 }
 
 /**
@@ -37,17 +38,19 @@ export async function runReplay(
 ): Promise<number> {
   const from = driver ? driverScenarios(driver) : catalogue;
   const design = opts.design ?? findScenario(name, from).designs[0]!;
-  const program = buildScenario(name, { design, bugs: opts.bug }, from);
+  const lockdep = opts.lockdep === true;
+  const program = buildScenario(name, { design, bugs: opts.bug, lockdep }, from);
   const events: SimEvent[] = [];
   const steps = opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps };
   const cmd = replayCommand(name, opts.bug, design, opts.token, {
     maxSteps: opts.maxSteps,
     stepTimeout: opts.stepTimeout,
     driver: driver && opts.driver ? { path: opts.driver, scenarios: from } : undefined,
+    lockdep,
   });
   const watch = opts.watchdog !== false && (opts.driver !== undefined || opts.stepTimeout !== undefined);
   if (watch) {
-    const ref = scenarioRef({ scenario: name, design, bugs: opts.bug, driver: opts.driver ?? null });
+    const ref = scenarioRef({ scenario: name, design, bugs: opts.bug, driver: opts.driver ?? null, lockdep });
     const timeout = opts.stepTimeout === undefined ? {} : { stepTimeoutMs: opts.stepTimeout };
     const hang = await replayWatched(ref, program, opts.token, { ...steps, ...timeout });
     if (hang) {
@@ -76,6 +79,7 @@ export function registerReplay(program: Command, io: Io, setExit: (code: number)
     .option('--design <name>', 'notifier design')
     .option('--driver <path>', 'the driver module the token was found with')
     .option('--max-steps <n>', 'the step budget the run was found with', positiveInt('--max-steps'))
+    .option('--lockdep', 'the run was found with the lock validator on')
     .option(
       '--step-timeout <ms>',
       `watchdog: replay on a watched worker thread; a step that does not return within this many ms is a driver-hang (default ${DEFAULT_STEP_TIMEOUT_MS}; always on with --driver)`,
