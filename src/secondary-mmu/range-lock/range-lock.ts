@@ -1,6 +1,8 @@
+import type { Mm } from '../../primary/mm.js';
 import { putPage } from '../../primary/page.js';
 import { RETRY, retryLoop } from '../../sim/api.js';
 import { Word } from '../../sim/cell.js';
+import type { Sim } from '../../sim/step.js';
 import {
   downWriteRecursive,
   RecursiveRwsem,
@@ -96,39 +98,27 @@ export const rangeLockTlb = defineSecondaryMmu<RangeLockState, RangeLockBug>({
   },
   *access(d, mm, addr, write, bugs) {
     if (bugs['global-seqcount']) {
-      return yield* retryLoop(function* () {
+      return yield* faultRecheckingUnderLock(
+        d,
+        mm,
+        addr,
+        write,
         // read_seqcount_begin waits while the count is odd.
-        const seq = yield* readSeqcountBegin(d.seq);
-        const page = yield* getUserPage(mm, addr, write);
-        if (!page) return false;
-        yield* spinLock(d.lock);
-        if (yield* readSeqcountRetry(d.seq, seq)) {
-          yield* spinUnlock(d.lock);
-          yield* putPage(page);
-          return RETRY;
-        }
-        yield* d.tlb.install(addr, page.pfn, write);
-        yield* spinUnlock(d.lock);
-        yield* putPage(page);
-        return true;
-      });
+        () => readSeqcountBegin(d.seq),
+        (seq) => readSeqcountRetry(d.seq, seq),
+      );
     }
     if (bugs['active-flag']) {
-      return yield* retryLoop(function* () {
-        const seq = yield* d.endSeq.read();
-        const page = yield* getUserPage(mm, addr, write);
-        if (!page) return false;
-        yield* spinLock(d.lock);
-        if ((yield* d.invalidating.read()) || (yield* d.endSeq.read()) !== seq) {
-          yield* spinUnlock(d.lock);
-          yield* putPage(page);
-          return RETRY;
-        }
-        yield* d.tlb.install(addr, page.pfn, write);
-        yield* spinUnlock(d.lock);
-        yield* putPage(page);
-        return true;
-      });
+      return yield* faultRecheckingUnderLock(
+        d,
+        mm,
+        addr,
+        write,
+        () => d.endSeq.read(),
+        function* (seq) {
+          return (yield* d.invalidating.read()) || (yield* d.endSeq.read()) !== seq;
+        },
+      );
     }
     // Seed 003: no secondary fault while any range_start..range_end is open.
     yield* rangeLockDownRead(d.rangeLock);
@@ -139,3 +129,33 @@ export const rangeLockTlb = defineSecondaryMmu<RangeLockState, RangeLockBug>({
     return page !== null;
   },
 });
+
+/**
+ * The buggy drivers' fault path: sample a sequence, pin the page (gup may sleep: not under
+ * the driver lock), then under the lock recheck and install, or drop the page and go round
+ * again. What the sample and the recheck read is where the two bugs differ.
+ */
+function* faultRecheckingUnderLock(
+  d: RangeLockState,
+  mm: Mm,
+  addr: number,
+  write: boolean,
+  sample: () => Sim<number>,
+  changed: (seq: number) => Sim<boolean>,
+): Sim<boolean> {
+  return yield* retryLoop(function* () {
+    const seq = yield* sample();
+    const page = yield* getUserPage(mm, addr, write);
+    if (!page) return false;
+    yield* spinLock(d.lock);
+    if (yield* changed(seq)) {
+      yield* spinUnlock(d.lock);
+      yield* putPage(page);
+      return RETRY;
+    }
+    yield* d.tlb.install(addr, page.pfn, write);
+    yield* spinUnlock(d.lock);
+    yield* putPage(page);
+    return true;
+  });
+}
