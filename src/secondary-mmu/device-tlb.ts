@@ -1,4 +1,5 @@
 import type { Mm } from '../primary/mm.js';
+import { accessAudit } from '../sim/audit.js';
 import { type Sim, SimObject, Step } from '../sim/step.js';
 import type { SimThread } from '../sim/thread.js';
 
@@ -31,7 +32,16 @@ export type DeviceAccessHook = (a: {
  * `dropin(..., since)` models that rule, `install` has none.
  */
 export class DeviceTlb extends SimObject {
-  readonly entries = new Map<number, DeviceTlbEntry>();
+  private readonly map = new Map<number, DeviceTlbEntry>();
+  /**
+   * The cached translations, by address. Reported to the access audit (src/sim/audit.ts) as a
+   * read on every use, a change included: only steps on this TLB may touch it, and an
+   * invariant that reads it must declare the TLB.
+   */
+  get entries(): Map<number, DeviceTlbEntry> {
+    if (accessAudit !== null) accessAudit(this, false);
+    return this.map;
+  }
   /** Zaps so far (every zap counts, whether or not it found an entry). */
   invalidations = 0;
   onAccess: DeviceAccessHook | null = null;

@@ -95,6 +95,12 @@ export class Runtime extends SimObject {
    * access audit (src/sim/audit.ts); null between steps, in setup and in invariants.
    */
   executing: Step | null = null;
+  /**
+   * The invariant being checked, for the access audit: a declared read set is only sound if
+   * the check reads nothing else (DPOR commutes writes to every other object). Null outside
+   * `checkInvariants`.
+   */
+  checking: Invariant | null = null;
   private readonly live: SimThread[] = [];
   private readonly enabled: SimThread[] = [];
   private readonly scheduler: Scheduler;
@@ -378,6 +384,7 @@ export class Runtime extends SimObject {
     for (let i = 0; i < invs.length; i++) {
       const inv = invs[i]!;
       let msg: string | null;
+      this.checking = inv;
       try {
         msg = inv.check();
       } catch (e) {
@@ -386,6 +393,8 @@ export class Runtime extends SimObject {
           return;
         }
         msg = `invariant threw: ${e instanceof Error ? e.message : String(e)}`;
+      } finally {
+        this.checking = null;
       }
       if (msg !== null) {
         this.setViolation(inv.name, msg, t);

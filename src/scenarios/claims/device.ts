@@ -7,6 +7,7 @@ import type { MmuNotifierRange } from '../../primary/notify.js';
 import { getUserPages, getUserPagesFastOnly } from '../../primary/ops/gup.js';
 import { putPage } from '../../primary/page.js';
 import { mightSleep, RETRY, retryLoop } from '../../sim/api.js';
+import { accessAudit } from '../../sim/audit.js';
 import type { Sim } from '../../sim/step.js';
 import { SimObject, Step } from '../../sim/step.js';
 import { AtomicT, atomicDec, atomicInc, atomicRead } from '../../sim/sync/atomic.js';
@@ -75,7 +76,16 @@ export interface TlbEntry {
  * flush happened since (GRU's hardware rule; the other syncs pass null).
  */
 export class DeviceTlb extends SimObject {
-  readonly entries = new Map<number, TlbEntry>();
+  private readonly map = new Map<number, TlbEntry>();
+  /**
+   * The entries, reported to the access audit (src/sim/audit.ts) as a read on every use, a
+   * change included: only this TLB's steps touch them, and an invariant reading them must
+   * declare the TLB.
+   */
+  get entries(): Map<number, TlbEntry> {
+    if (accessAudit !== null) accessAudit(this, false);
+    return this.map;
+  }
   gen = 0;
   flushes = 0;
   readonly tfhReadStep = new Step(this, 'tfh_read', 'read');

@@ -1,3 +1,4 @@
+import { accessAudit } from '../../sim/audit.js';
 import { type Sim, SimObject, Step } from '../../sim/step.js';
 import type { SimThread } from '../../sim/thread.js';
 
@@ -23,7 +24,16 @@ export interface GuestWalker {
  * atomic action of the CPU.
  */
 export class VcpuTlbs extends SimObject {
-  readonly entries = new Map<string, TlbEntry>();
+  private readonly map = new Map<string, TlbEntry>();
+  /**
+   * The cached translations, by `vcpu:gfn`. Reported to the access audit (src/sim/audit.ts) as
+   * a read on every use, a change included: an entry changes only in steps on this object
+   * (or mmu_lock sections that declare it), and an invariant that reads it must declare it.
+   */
+  get entries(): Map<string, TlbEntry> {
+    if (accessAudit !== null) accessAudit(this, false);
+    return this.map;
+  }
   readonly flushStep = new Step(this, 'kvm_flush_remote_tlbs', 'write');
 
   constructor(
