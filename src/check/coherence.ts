@@ -43,6 +43,8 @@ export function noStaleTranslation(
         }
         // A set_pte_at_notify between its clear and its set (src/primary/ops/set-pte-notify.ts).
         if (inFlight || mm.pteChanging.has(t.addr)) continue;
+        // A cached entry may keep a permission the primary dropped until the TLB flush owed.
+        if (t.cached && mm.tlbFlushPending.has(t.addr)) continue;
         const pte = mm.pte(t.addr).value;
         if (!pte.present || pte.pfn !== t.pfn) {
           const now = pte.present ? `page${pte.pfn}` : 'nothing';

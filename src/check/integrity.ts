@@ -25,6 +25,12 @@ export function checkSecondaryWrite(
   addr: number,
   pfn: number,
   value: number,
+  /**
+   * The writer's TLB refills from the CPU page table and is flushed by the CPU's own TLB
+   * flush (arch_invalidate_secondary_tlbs: an IOTLB behind ATS); a KVM vCPU's or a driver's
+   * TLB is not.
+   */
+  followsCpuFlush = false,
 ): void {
   const pte = mm.pte(addr).value;
   if (pte.present && pte.pfn === pfn && pte.write) return;
@@ -32,6 +38,10 @@ export function checkSecondaryWrite(
   // out: the store lands in the page and reaches swap with it, as a CPU's through its stale
   // TLB entry does.
   if (!pte.present && mm.pageoutPending.get(addr) === pfn) return;
+  // mprotect or fork write-protected the page and the TLB flush is still owed: a store
+  // through a writable entry of a TLB that follows the CPU's lands in the page, as a CPU's
+  // does, before the syscall returns.
+  if (followsCpuFlush && pte.present && pte.pfn === pfn && mm.tlbFlushPending.has(addr)) return;
   for (const inv of chain.active) {
     if (addr >= inv.range.start && addr < inv.range.end && DISCARDS.has(inv.range.caller)) return;
   }

@@ -74,7 +74,8 @@ export function driverTarget(driver: SecondaryMmuDriver, name = driver.name): Fu
       const dev = driver.create(mm, names);
       dev.attach(chain);
       dev.tlb.onAccess = (a) => {
-        if (a.write) checkSecondaryWrite(mm, chain, `${dev.name} device`, a.addr, a.pfn, a.value);
+        if (a.write)
+          checkSecondaryWrite(mm, chain, `${dev.name} device`, a.addr, a.pfn, a.value, dev.tlb.cached);
       };
       watchCoherence(rt, mm, chain, [dev]);
       return { access: (_i, addr, write, value) => deviceAccess(dev, addr, write, value) };

@@ -54,6 +54,15 @@ export class Mm implements NotifierHost {
    * invalidation in flight.
    */
   readonly pteChanging = new Set<number>();
+  /**
+   * Addresses whose PTE was write-protected (mprotect, fork's COW) and whose TLB flush is
+   * still owed: the caller flushes after invalidate_range_end (mprotect's tlb_finish_mmu,
+   * dup_mmap's flush_tlb_mm), and TLBs that refill from the CPU page table by themselves (an
+   * IOTLB behind ATS, flushed by arch_invalidate_secondary_tlbs from that same flush) may keep
+   * the old permission until then, as the CPU's own TLB does (mm_tlb_flush_pending()).
+   * Changed under the PT lock or the flush's own step.
+   */
+  readonly tlbFlushPending = new Set<number>();
   /** mm->notifier_subscriptions; set by the first registration. */
   notifierSubscriptions: MmuNotifierSubscriptions | null = null;
   readonly gatherCapacity: number;

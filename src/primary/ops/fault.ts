@@ -1,5 +1,5 @@
 import type { Sim } from '../../sim/step.js';
-import { spinLockSection } from '../../sim/sync/spinlock.js';
+import { spinLockSection, spinLockThen, spinUnlock } from '../../sim/sync/spinlock.js';
 import type { Mm } from '../mm.js';
 import {
   mmuNotifierInvalidateRangeEnd,
@@ -8,6 +8,7 @@ import {
 } from '../notify.js';
 import { allocPage, copyUserHighpage, getPageLocked, putPage } from '../page.js';
 import { mkPte, type Pte, pteWith } from '../pte.js';
+import { flushSecondaryTlbs } from './tlb-flush.js';
 
 /** vm_fault_t, reduced: 0 or the error bits the modelled paths return. */
 export type VmFault = 0 | 'VM_FAULT_SIGSEGV' | 'VM_FAULT_OOM' | 'VM_FAULT_SIGBUS' | 'VM_FAULT_RETRY';
@@ -109,7 +110,7 @@ function* wpPageCopy(mm: Mm, addr: number, orig: Pte): Sim<VmFault> {
   yield* copyUserHighpage(fresh, old);
   const range = mmuNotifierRange(addr, addr + 1, 'MMU_NOTIFY_CLEAR', 'wp_page_copy');
   yield* mmuNotifierInvalidateRangeStart(mm, range);
-  const replaced = yield* spinLockSection(
+  const replaced = yield* spinLockThen(
     mm.ptl,
     'wp_page_copy',
     () => {
@@ -125,6 +126,10 @@ function* wpPageCopy(mm: Mm, addr: number, orig: Pte): Sim<VmFault> {
         : `${mm.name}.pte[${addr}] changed: no copy installed`,
     mm.ptlFootprint(addr, addr + 1),
   );
+  // ptep_clear_flush(): the secondary TLBs that follow the CPU's are flushed with it, under
+  // the PT lock, before the old page can be put.
+  if (replaced) yield* flushSecondaryTlbs(mm, addr, addr + 1);
+  yield* spinUnlock(mm.ptl);
   yield* mmuNotifierInvalidateRangeEnd(mm, range);
   yield* putPage(replaced ? old : fresh);
   yield* putPage(old);

@@ -10,6 +10,7 @@ import {
 } from '../notify.js';
 import { getPageLocked } from '../page.js';
 import { pteWith } from '../pte.js';
+import { flushSecondaryTlbs } from './tlb-flush.js';
 
 /**
  * fork(): dup_mmap() → copy_page_range() (kernel/fork.c, mm/memory.c). Parent mmap_lock
@@ -37,7 +38,10 @@ export function* fork(parent: Mm, childName: string): Sim<Mm> {
         for (let a = vma.start; a < vma.end; a++) {
           const pte = parent.pte(a).value;
           if (!pte.present) continue;
-          if (cow && pte.write) parent.pte(a).value = pteWith(pte, { write: false });
+          if (cow && pte.write) {
+            parent.pte(a).value = pteWith(pte, { write: false });
+            parent.tlbFlushPending.add(a);
+          }
           const page = parent.frame(pte.pfn);
           getPageLocked(page);
           page.mapcount++;
@@ -51,6 +55,8 @@ export function* fork(parent: Mm, childName: string): Sim<Mm> {
     if (cow) yield* mmuNotifierInvalidateRangeEnd(parent, range);
   }
   note('tlb-flush', `flush_tlb_mm(${parent.name})`);
+  yield* flushSecondaryTlbs(parent, 0, parent.ptes.length);
+  parent.tlbFlushPending.clear();
   yield* upWrite(parent.mmapLock);
   return child;
 }

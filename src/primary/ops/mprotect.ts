@@ -9,6 +9,7 @@ import {
   mmuNotifierRange,
 } from '../notify.js';
 import { pteWith } from '../pte.js';
+import { flushSecondaryTlbs } from './tlb-flush.js';
 
 /**
  * mprotect(): mprotect_fixup() → change_protection() (mm/mprotect.c). mmap_lock(write) →
@@ -35,7 +36,9 @@ export function* mprotect(mm: Mm, start: number, end: number, write: boolean): S
       if (write) return;
       for (let a = start; a < end; a++) {
         const p = mm.pte(a).value;
-        if (p.write) mm.pte(a).value = pteWith(p, { write: false });
+        if (!p.write) continue;
+        mm.pte(a).value = pteWith(p, { write: false });
+        mm.tlbFlushPending.add(a);
       }
     },
     undefined,
@@ -43,6 +46,8 @@ export function* mprotect(mm: Mm, start: number, end: number, write: boolean): S
   );
   yield* mmuNotifierInvalidateRangeEnd(mm, range);
   note('tlb-flush', `flush_tlb_range(${mm.name}, ${start}, ${end})`);
+  yield* flushSecondaryTlbs(mm, start, end);
+  for (let a = start; a < end; a++) mm.tlbFlushPending.delete(a);
   yield* upWrite(mm.mmapLock);
   return 0;
 }

@@ -64,7 +64,7 @@ export function driverWorld(
   const dev = driver.create(mm, opts.bugs);
   if (!w.unattached) dev.attach(chain);
   dev.tlb.onAccess = (a) => {
-    if (a.write) checkSecondaryWrite(mm, chain, `${dev.name} device`, a.addr, a.pfn, a.value);
+    if (a.write) checkSecondaryWrite(mm, chain, `${dev.name} device`, a.addr, a.pfn, a.value, dev.tlb.cached);
   };
   watchCoherence(rt, mm, chain, [dev]);
   return { mm, chain, dev, pfn };
