@@ -207,13 +207,8 @@ export class ClassicChain implements MmuNotifierChain {
       const f = sub.ops.archInvalidateSecondaryTlbs;
       if (!f) continue;
       nonBlockStart('flush_tlb_mm_range (preemption off)');
-      try {
-        yield* frame(`${sub.name}.arch_invalidate_secondary_tlbs`, f.call(sub.ops, start, end));
-      } finally {
-        const t = current();
-        const i = t.atomic.lastIndexOf('flush_tlb_mm_range (preemption off)');
-        if (i >= 0) t.atomic.splice(i, 1);
-      }
+      yield* frame(`${sub.name}.arch_invalidate_secondary_tlbs`, f.call(sub.ops, start, end));
+      nonBlockEnd('flush_tlb_mm_range (preemption off)');
     }
     yield* this.srcuUnlock(idx);
   }

@@ -190,9 +190,9 @@ export function nonBlockStart(why = 'non-blockable range'): void {
   current().atomic.push(why);
 }
 
-export function nonBlockEnd(): void {
+export function nonBlockEnd(why = 'non-blockable range'): void {
   const t = current();
-  const i = t.atomic.lastIndexOf('non-blockable range');
+  const i = t.atomic.lastIndexOf(why);
   t.atomic.splice(i >= 0 ? i : t.atomic.length - 1, 1);
 }
 
