@@ -17,6 +17,10 @@ export class SpinLock extends LockObject {
     this.atomicLabel = `spin_lock(${name})`;
   }
 
+  override stateKey(): number {
+    return this.holder === null ? -1 : this.holder.id;
+  }
+
   override canRun(step: Step): boolean {
     if (step.op === SECTION || step.op === LOCK_THEN || step.op === MAYBE_HOLD) return this.holder === null;
     return step !== this.lockStep || this.holder === null;
