@@ -1,5 +1,5 @@
 import type { RunResult, Runtime, Scheduler } from '../../sim/runtime.js';
-import type { Step } from '../../sim/step.js';
+import { SimObject, type Step } from '../../sim/step.js';
 import { WaitQueue } from '../../sim/sync/waitqueue.js';
 import type { SimThread } from '../../sim/thread.js';
 import {
@@ -25,11 +25,11 @@ import type { Cut } from '../verdict.js';
 interface Node {
   /** Thread that takes the event. */
   tid: number;
-  /** Threads enabled before it, by id. */
+  /** Threads enabled before it, by id (shared between nodes: never changed). */
   enabled: number[];
-  /** Threads still to try here (FG05's backtrack set). */
+  /** Threads still to try here (FG05's backtrack set; changed only through withThread). */
   backtrack: number[];
-  /** Threads tried here. */
+  /** Threads tried here (changed only through withThread). */
   done: number[];
   /** Threads asleep here: an equivalent schedule starting with them was explored (never mutated: shared). */
   sleep: number[];
@@ -200,8 +200,11 @@ export class DporStrategy implements Strategy {
   private freshFrom = 0;
   private pos = 0;
   private rt: Runtime | null = null;
-  /** This run's step of each event (coEnabled compares this run's Step objects). */
-  private readonly evStep: Step[] = [];
+  /**
+   * This run's step of each event, for coEnabled (which compares this run's Step objects);
+   * null for a step on an object whose steps are all co-enabled (a word's: nothing to keep).
+   */
+  private readonly evStep: (Step | null)[] = [];
   private childSleep: number[] = [];
   private readonly fpCache: (Footprint | undefined)[] = [];
   private blocked = false;
@@ -341,12 +344,12 @@ export class DporStrategy implements Strategy {
       }
     }
     const tid = enabled[k]!.id;
-    const ids = enabled.map((t) => t.id);
+    const ids = enabledIds(enabled);
     this.stack.push({
       tid,
       enabled: ids,
-      backtrack: [tid],
-      done: [tid],
+      backtrack: only(tid),
+      done: only(tid),
       sleep,
       n: 0,
       v: 0,
@@ -424,7 +427,8 @@ export class DporStrategy implements Strategy {
       this.stack.push(node);
     }
     if (!node || node.tid !== t.id) nondeterministic(i, `thread ${t.id} runs where thread ${node?.tid} did`);
-    this.evStep[i] = t.pending!;
+    const step = t.pending!;
+    this.evStep[i] = step.obj.coEnabled === SimObject.prototype.coEnabled ? null : step;
     this.pos++;
     // A replayed event an earlier run applied: its clock, footprint and races are known.
     if (i < this.freshFrom) {
@@ -465,7 +469,7 @@ export class DporStrategy implements Strategy {
       const next: number[] = [];
       for (const r of node.sleep) this.keepAsleep(next, r, fp);
       for (const r of node.done) if (r !== t.id) this.keepAsleep(next, r, fp);
-      this.childSleep = next;
+      this.childSleep = next.length === 0 ? NO_THREADS : next;
     }
     return true;
   }
@@ -502,7 +506,7 @@ export class DporStrategy implements Strategy {
       return;
     }
     this.noteNewThreads(clock, true);
-    const step = this.evStep[i]!;
+    const step = this.evStep[i] ?? null;
     for (const p of rt.threads) {
       if (p.done || !p.pending || p.id === tid) continue;
       if (!coEnabled(step, p.pending)) continue;
@@ -532,7 +536,7 @@ export class DporStrategy implements Strategy {
         if (j <= best) break;
         if (j > upTo) continue;
         if (!dependent(this.stack[j]!.fp!, fp)) continue;
-        if (!coEnabled(this.evStep[j]!, p.pending!)) continue;
+        if (!coEnabled(this.evStep[j] ?? null, p.pending!)) continue;
         best = j;
         break;
       }
@@ -675,7 +679,7 @@ export class DporStrategy implements Strategy {
           continue;
         }
       }
-      node.backtrack.push(q);
+      node.backtrack = withThread(node.backtrack, q);
     }
   }
 
@@ -803,7 +807,7 @@ export class DporStrategy implements Strategy {
       if (q !== undefined) {
         node.preemptions = this.preemptionsBefore(i, q, node.enabled);
         node.tid = q;
-        node.done.push(q);
+        node.done = withThread(node.done, q);
         node.n = 0;
         node.v = 0;
         this.clocks.undoTo(i);
@@ -849,9 +853,42 @@ function indexOfThread(enabled: readonly SimThread[], id: number): number {
   return -1;
 }
 
-/** A taken step and another thread's pending one on the same object that can never both be enabled. */
-function coEnabled(done: Step, pending: Step): boolean {
-  return done.obj !== pending.obj || done.obj.coEnabled(done, pending);
+/**
+ * A taken step and another thread's pending one on the same object that can never both be
+ * enabled (`done` null: a step on an object whose steps always can).
+ */
+function coEnabled(done: Step | null, pending: Step): boolean {
+  return done === null || done.obj !== pending.obj || done.obj.coEnabled(done, pending);
+}
+
+const NO_THREADS: number[] = [];
+
+/**
+ * `xs` with thread `q` added. A node's sets start as the shared `only(tid)` arrays (most
+ * nodes never get another thread): a shared one is copied, never changed.
+ */
+function withThread(xs: number[], q: number): number[] {
+  if (xs.length === 1 && ONLY[xs[0]!] === xs) return [xs[0]!, q];
+  xs.push(q);
+  return xs;
+}
+
+/** By bitmask of thread ids (all below 31): the one array of those ids, in order. */
+const ENABLED_SETS = new Map<number, number[]>();
+
+/** The ids of `enabled` as an array shared by every node with the same enabled threads. */
+function enabledIds(enabled: readonly SimThread[]): number[] {
+  let mask = 0;
+  for (const t of enabled) {
+    if (t.id >= 31) return enabled.map((x) => x.id);
+    mask |= 1 << t.id;
+  }
+  let ids = ENABLED_SETS.get(mask);
+  if (ids === undefined) {
+    ids = enabled.map((x) => x.id);
+    ENABLED_SETS.set(mask, ids);
+  }
+  return ids;
 }
 
 function join(into: Clock, c: Clock): Clock {
