@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MmulabError } from '../errors.js';
-import { workerUrl } from '../explore/workers.js';
+import { workerUrl } from '../explore/worker-url.js';
 import type { SecondaryMmuDriver } from '../secondary-mmu/define.js';
 import { loadDriver } from './load-driver.js';
 

@@ -121,12 +121,6 @@ export async function runExplore(
       '--keep-going and --max-violations go on within one search: not with --workers or --shard',
     );
   }
-  if (split && opts.stepTimeout !== undefined) {
-    throw new MmulabError(
-      'MMULAB_BAD_OPTION',
-      '--step-timeout watches one search: not with --workers or --shard',
-    );
-  }
   if (split) {
     const search = { scenario: name, design, bugs, strategy: strategyName, maxRuns, program, ctx };
     return runSplitExplore(io, search, opts);
