@@ -28,6 +28,15 @@ describe('a driver that loops while it loads is one line and exit 2, not a hung 
     expect(split).toEqual({ code: 2, out: '', err: importHang(2000) });
   });
 
+  it('a module that calls process.exit while it loads ends only the probe thread: one line, exit 2', async () => {
+    const r = await cli('explore', 'munmap', '--driver', 'test/fixtures/drivers/load-exit.ts');
+    expect(r).toEqual({
+      code: 2,
+      out: '',
+      err: 'mmulab: cannot load driver test/fixtures/drivers/load-exit.ts: it ended the thread (exit code 3) while loading\n',
+    });
+  });
+
   it('the other load failures keep their lines; a driver that loads runs as before', async () => {
     const missing = await cli('explore', 'munmap', '--driver', 'test/fixtures/drivers/none.ts');
     expect(missing).toEqual({
