@@ -21,11 +21,13 @@ describe('a driver that loops while it loads is one line and exit 2, not a hung 
     expect(r).toEqual({ code: 2, out: '', err: initHang(2500) });
   });
 
-  it('replay and explore --workers load through the same probe', async () => {
+  it('replay, explore --workers and fuzz load through the same probe', async () => {
     const replay = await cli('replay', 'munmap', '--driver', INIT_HANG, '--token', 'm1.AAc');
     expect(replay).toEqual({ code: 2, out: '', err: initHang(2000) });
     const split = await cli('explore', 'munmap', '--driver', LOAD_HANG, '--workers', '2');
     expect(split).toEqual({ code: 2, out: '', err: importHang(2000) });
+    const fuzz = await cli('fuzz', '--driver', INIT_HANG);
+    expect(fuzz).toEqual({ code: 2, out: '', err: initHang(2000) });
   });
 
   it('a module that calls process.exit while it loads ends only the probe thread: one line, exit 2', async () => {
