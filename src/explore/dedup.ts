@@ -1,4 +1,5 @@
 import type { Runtime, Scheduler } from '../sim/runtime.js';
+import type { StateTable } from '../sim/state.js';
 import type { Step } from '../sim/step.js';
 import type { SimThread } from '../sim/thread.js';
 import type { Violation } from '../sim/violation.js';
@@ -38,6 +39,16 @@ export class SiteTracker implements Scheduler {
   private last: { thread: SimThread; step: Step } | null = null;
 
   constructor(private readonly inner: Scheduler) {}
+
+  // What the runtime reads of the inner scheduler besides its calls: dpor's replayed prefix
+  // and state table.
+  get replayedSteps(): number {
+    return this.inner.replayedSteps ?? 0;
+  }
+
+  get stateTable(): StateTable | undefined {
+    return this.inner.stateTable;
+  }
 
   pickThread(enabled: readonly SimThread[], rt: Runtime): number {
     return this.inner.pickThread(enabled, rt);

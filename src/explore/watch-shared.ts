@@ -1,4 +1,5 @@
 import type { Runtime, Scheduler } from '../sim/runtime.js';
+import type { StateTable } from '../sim/state.js';
 import type { SimThread } from '../sim/thread.js';
 import type { Strategy } from './strategy.js';
 
@@ -119,6 +120,16 @@ export class RecordingScheduler implements Scheduler {
     Atomics.store(ctrl, CHOICES, 0);
     Atomics.store(ctrl, STEP, -1);
     Atomics.add(ctrl, HEARTBEAT, 1);
+  }
+
+  // What the runtime reads of the inner scheduler besides its calls: dpor's replayed prefix
+  // and state table.
+  get replayedSteps(): number {
+    return this.inner.replayedSteps ?? 0;
+  }
+
+  get stateTable(): StateTable | undefined {
+    return this.inner.stateTable;
   }
 
   pickThread(enabled: readonly SimThread[], rt: Runtime): number {

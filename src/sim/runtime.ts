@@ -33,7 +33,7 @@ export interface Scheduler {
    * Optional: a search that caches states gives its table here; a run of a program with
    * `closedState` then tracks its threads' histories, and `Runtime.stateKey` names its state.
    */
-  readonly stateTable?: StateTable;
+  readonly stateTable?: StateTable | undefined;
 }
 
 export interface RunOptions {

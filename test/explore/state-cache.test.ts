@@ -129,3 +129,19 @@ describe('thread histories and value keys', () => {
     expect(u.load({ histories: 'x' })).toBe(false);
   });
 });
+
+describe("dpor's state cache and the step budget", () => {
+  it('caches under --keep-going as without it, and stores nothing once a run is cut by the step budget', () => {
+    const keepGoing = { maxViolations: Number.POSITIVE_INFINITY, maxRuns: 10_000 };
+    const whole = new DporStrategy();
+    expect(explore(notifierRace(true, 2, 2), { strategy: whole, ...keepGoing })).toMatchObject({
+      kind: 'verified',
+      runs: 1_849,
+    });
+    // 3t FIXED's runs take up to 60-odd steps: the first cut comes after 260 states were stored.
+    const cut = new DporStrategy();
+    const v = explore(notifierRace(true, 2, 2), { strategy: cut, maxSteps: 60, ...keepGoing });
+    expect(v.kind).toBe('violation');
+    expect(cut.cacheStats()).toEqual({ states: 260, hits: 27, partialHits: 9 });
+  });
+});

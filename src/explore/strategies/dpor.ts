@@ -695,6 +695,10 @@ export class DporStrategy implements Strategy {
     if (this.rt !== null && this.pos > 0 && !result.pruned) this.finishEvent(this.pos - 1);
     if (result.pruned) this.prunedRuns++;
     const v = result.violation;
+    // A run cut by the step budget leaves its states' subtrees unexplored, and a state does
+    // not say how many steps led to it (a failed retry iteration leaves no trace in its
+    // thread's history): from here on nothing is stored or looked up.
+    if (v?.name === 'step-budget') this.caching = false;
     if (v && v.name !== 'deadlock' && v.name !== 'livelock' && this.pos > 0 && this.rt) {
       const last = this.pos - 1;
       const tid = this.stack[last]!.tid;
@@ -813,7 +817,7 @@ export class DporStrategy implements Strategy {
         this.clocks.undoTo(i);
         return;
       }
-      if (node.key !== null) {
+      if (this.caching && node.key !== null) {
         this.cache!.store(node.key, node.sleep, node.sum);
         const parent = this.stack[i - 1];
         if (parent !== undefined) merge(parent.sum, node.sum);
