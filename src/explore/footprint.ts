@@ -60,10 +60,8 @@ export function footprint(t: SimThread, step: Step, vis: Visibility): Footprint 
     // on every event, and dpor keeps each event's footprint for the whole run).
     if (step.access === 'none') return EMPTY;
     const s = obj.serial;
-    if (step.access === 'read') return (READS[s] ??= { objs: [s], writes: [false] });
-    if (vis === 'all' || vis.has(s))
-      return (VISIBLE_WRITES[s] ??= { objs: [s, INVARIANT_STATE.serial], writes: [true, true] });
-    return (WRITES[s] ??= { objs: [s], writes: [true] });
+    if (step.access === 'read') return shared(READS, s, false);
+    return shared(vis === 'all' || vis.has(s) ? VISIBLE_WRITES : WRITES, s, true);
   }
   const objs: number[] = [];
   const writes: boolean[] = [];
@@ -85,6 +83,19 @@ export function footprint(t: SimThread, step: Step, vis: Visibility): Footprint 
   if (objs.length === 0) return EMPTY;
   markVisible(objs, writes, vis);
   return { objs, writes };
+}
+
+/** The footprint of a step touching object `s` alone, one per object and kind. */
+function shared(byObject: Footprint[], s: number, write: boolean): Footprint {
+  let fp = byObject[s];
+  if (fp === undefined) {
+    fp =
+      byObject === VISIBLE_WRITES
+        ? { objs: [s, INVARIANT_STATE.serial], writes: [true, true] }
+        : { objs: [s], writes: [write] };
+    byObject[s] = fp;
+  }
+  return fp;
 }
 
 /** Adds the exit write of a thread's last step. */
