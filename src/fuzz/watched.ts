@@ -13,7 +13,7 @@ import { formatWorkload, type Workload } from './workload.js';
  * new worker that redoes the run up to it, so the hung workload it stops at is reported as
  * the minimal one.
  */
-export const MAX_FUZZ_HANGS = 5;
+export const MAX_FUZZ_HANGS = 8;
 
 /** A fuzz run's options as data (no callbacks), for the worker. */
 export type FuzzRunOptions = Omit<FuzzOptions, 'watch' | 'onWorkload'>;
@@ -49,6 +49,7 @@ export async function fuzzWatched(
   target: FuzzTarget,
   options: FuzzRunOptions,
   stepTimeoutMs?: number,
+  maxHangs: number = MAX_FUZZ_HANGS,
 ): Promise<FuzzResult> {
   const timeout = stepTimeout(stepTimeoutMs);
   const t0 = performance.now();
@@ -90,7 +91,7 @@ export async function fuzzWatched(
       steps: outcome.steps + Math.max(0, point.step),
     };
     hangs.set(formatWorkload(s.workload), hang);
-    if (hangs.size < MAX_FUZZ_HANGS) continue;
+    if (hangs.size < maxHangs) continue;
     const { at } = s;
     return {
       kind: 'violation',
