@@ -227,5 +227,13 @@ export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzResult {
 
 /** A known hang as its workload's search verdict: the hung run is the violation. */
 function hangVerdict(h: KnownHang, strategy: string): Verdict {
-  return { kind: 'violation', violation: h.violation, token: h.token, runs: h.runs, steps: h.steps, ms: 0, strategy };
+  return {
+    kind: 'violation',
+    violation: h.violation,
+    token: h.token,
+    runs: h.runs,
+    steps: h.steps,
+    ms: 0,
+    strategy,
+  };
 }

@@ -72,12 +72,14 @@ export async function fuzzWatched(
     );
     const ms = Math.round(performance.now() - t0);
     if (outcome.kind === 'done') {
-      if (outcome.reply.type !== 'done') throw new Error(`[mmulab internal bug] fuzz worker replied ${outcome.reply.type}`);
+      if (outcome.reply.type !== 'done')
+        throw new Error(`[mmulab internal bug] fuzz worker replied ${outcome.reply.type}`);
       return { ...outcome.reply.result, ms };
     }
     if (outcome.kind === 'shrink-hang') {
       const f = found as FuzzResult | null;
-      if (f === null) throw new Error('[mmulab internal bug] a schedule shrink hung before the fuzz run found anything');
+      if (f === null)
+        throw new Error('[mmulab internal bug] a schedule shrink hung before the fuzz run found anything');
       return { ...f, ms };
     }
     const s = searching as { readonly workload: Workload; readonly at: FuzzProgress } | null;

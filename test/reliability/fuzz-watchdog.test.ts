@@ -12,7 +12,8 @@ const HANG_LATE = 'test/fixtures/drivers/hang-late.ts';
 const TIMEOUT = ['--step-timeout', '300'];
 const SMALL = ['--runs', '20', '--schedules', '20'];
 
-const MINIMAL = 'maps 0-1000 rw-p; T0 device0: store(0x0); T1 cpu0: mprotect(0x0, 0x1000, PROT_READ), reclaim(0x0)';
+const MINIMAL =
+  'maps 0-1000 rw-p; T0 device0: store(0x0); T1 cpu0: mprotect(0x0, 0x1000, PROT_READ), reclaim(0x0)';
 const HUNG_AT_5 =
   "T1(cpu0) took step 5, tlb_invalidate(hm.tlb), and did not come back in 300 ms: the step or the thread's code after it (in invalidate_range_start(MMU_NOTIFY_PROTECTION_VMA [0, 1)) from mprotect > hang-mprotect.invalidate_range_start) loops without yielding";
 const REPRODUCE = `mmulab fuzz --driver ${HANG_MPROTECT} --step-timeout 300 --workload '${MINIMAL}' --token m1.AAIBAQ`;
@@ -46,7 +47,11 @@ describe('mmulab fuzz is watched: a driver loop that never yields is a driver-ha
     expect(r.code).toBe(1);
     expect(r.err).toBe('');
     const lines = r.out.split('\n').filter((l) => l !== '');
-    expect(lines.slice(0, 3)).toEqual(['maps 0-1000 rw-p', 'T0 device0: store(0x0)', 'T1 cpu0: mprotect(0x0, 0x1000, PROT_READ), reclaim(0x0)']);
+    expect(lines.slice(0, 3)).toEqual([
+      'maps 0-1000 rw-p',
+      'T0 device0: store(0x0)',
+      'T1 cpu0: mprotect(0x0, 0x1000, PROT_READ), reclaim(0x0)',
+    ]);
     expect(lines.at(-1)).toBe(`VIOLATION driver-hang at step 5: ${HUNG_AT_5}`);
     // The trace shows every step that returned: 0..4.
     expect(lines.filter((l) => /^\s+\d+ T/.test(l)).map((l) => Number(l.trim().split(' ')[0]))).toEqual([
@@ -78,7 +83,15 @@ describe('mmulab fuzz is watched: a driver loop that never yields is a driver-ha
       verdict: string;
       workloads: number;
       schedules: number;
-      violation: { invariant: string; step: number; thread: string; workload: string; shrinks: number; token: string; reproduce: string };
+      violation: {
+        invariant: string;
+        step: number;
+        thread: string;
+        workload: string;
+        shrinks: number;
+        token: string;
+        reproduce: string;
+      };
     };
     expect([j.verdict, j.workloads, j.schedules]).toEqual(['violation', 13, 197]);
     expect(j.violation).toMatchObject({
@@ -91,7 +104,9 @@ describe('mmulab fuzz is watched: a driver loop that never yields is a driver-ha
     });
     const again = await cli(...argv(j.violation.reproduce).slice(1));
     expect(again.code).toBe(1);
-    expect(again.out).toContain('VIOLATION driver-hang at step 19: T1(cpu0) took step 19, tlb_invalidate(late.tlb)');
+    expect(again.out).toContain(
+      'VIOLATION driver-hang at step 19: T1(cpu0) took step 19, tlb_invalidate(late.tlb)',
+    );
   });
 
   it('shrinking stops at the bound on hangs: the last hung workload is reported as the minimal one', async () => {
@@ -100,7 +115,13 @@ describe('mmulab fuzz is watched: a driver loop that never yields is a driver-ha
     const r = await fuzzWatched({ secondary: null, driver: HANG }, target, opts, 300, 2);
     expect(r.kind).toBe('violation');
     if (r.kind !== 'violation') return;
-    expect([r.violation.name, r.foundAt, r.shrinks, r.path, r.workloads]).toEqual(['driver-hang', 1, 1, '', 2]);
+    expect([r.violation.name, r.foundAt, r.shrinks, r.path, r.workloads]).toEqual([
+      'driver-hang',
+      1,
+      1,
+      '',
+      2,
+    ]);
     expect(formatWorkload(r.found)).not.toBe(formatWorkload(r.workload));
   });
 });

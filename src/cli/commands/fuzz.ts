@@ -229,7 +229,9 @@ async function replayOne(
     );
     events.push({ type: 'violation', violation: hang.violation });
   }
-  const r = hang ? null : replay(program, opts.token!, { observer: (e) => events.push(e), ...maxSteps(opts) });
+  const r = hang
+    ? null
+    : replay(program, opts.token!, { observer: (e) => events.push(e), ...maxSteps(opts) });
   io.out(`${formatWorkloadLines(w, target.deviceLabel).join('\n')}\n`);
   io.out(renderReplayText(events));
   return hang || r?.violation ? EXIT_VIOLATION : EXIT_OK;
@@ -261,7 +263,12 @@ async function searchOne(
         ...maxSteps(opts),
         ...stepTimeoutMs(opts),
       })
-    : exploreWorkload(target, w, { bugs, schedules: opts.schedules, seed: opts.seed, strategy, ...maxSteps(opts) }, true);
+    : exploreWorkload(
+        target,
+        w,
+        { bugs, schedules: opts.schedules, seed: opts.seed, strategy, ...maxSteps(opts) },
+        true,
+      );
   if (v.kind === 'violation') {
     const r: FuzzResult = {
       kind: 'violation',
