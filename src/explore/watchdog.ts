@@ -90,10 +90,7 @@ export type WatchReply =
   | { readonly type: 'replayed'; readonly violation: boolean }
   | { readonly type: 'error'; readonly code: MmulabErrorCode | null; readonly message: string };
 
-type Outcome =
-  | { readonly kind: 'done'; readonly reply: WatchReply }
-  | { readonly kind: 'hang'; readonly point: HangPoint; readonly runs: number; readonly steps: number }
-  | { readonly kind: 'shrink-hang' };
+type Outcome = SessionOutcome<WatchReply>;
 
 /**
  * `explore` on a worker thread that this thread watches: a step that does not return within
@@ -330,13 +327,51 @@ function watch(
   hooks: WatchHooks,
   onMessage: (m: WatchReply) => void,
 ): Promise<Outcome> {
+  return watchSession<WatchReply>(
+    workerUrl('watch-worker'),
+    (b) => ({ ...body, ...b }),
+    timeout,
+    maxSteps,
+    hooks,
+    onMessage,
+    (m) => m.type === 'done' || m.type === 'replayed',
+  );
+}
+
+/** The shared memory of one watched session, for its worker's job (src/explore/watch-shared.ts). */
+export interface SessionBuffers {
+  readonly ctrl: SharedArrayBuffer;
+  readonly choices: SharedArrayBuffer;
+  readonly steps: SharedArrayBuffer;
+}
+
+/** How a watched session ended: its last reply, a step that stood still, or a shrink that did. */
+export type SessionOutcome<R> =
+  | { readonly kind: 'done'; readonly reply: R }
+  | { readonly kind: 'hang'; readonly point: HangPoint; readonly runs: number; readonly steps: number }
+  | { readonly kind: 'shrink-hang' };
+
+/**
+ * Starts the worker at `url` with the job `job` builds around fresh shared buffers, and
+ * watches its heartbeat until it posts a reply `last` accepts, posts `{ type: 'error' }`
+ * (rejected, an MmulabError when it has a code), or stands still (terminated). Every other
+ * reply goes to `onMessage`. `explore`'s watched worker and `fuzz`'s share it.
+ */
+export function watchSession<R extends { readonly type: string }>(
+  url: URL,
+  job: (b: SessionBuffers) => object,
+  timeout: number,
+  maxSteps: number | undefined,
+  hooks: WatchHooks,
+  onMessage: (m: R) => void,
+  last: (m: R) => boolean,
+): Promise<SessionOutcome<R>> {
   const ctrlBuf = new SharedArrayBuffer(4 * CTRL_SLOTS);
   const ctrl = new Int32Array(ctrlBuf);
   const choices = choicesBuffer(maxSteps ?? DEFAULT_RUN_STEPS);
   const stepsBuf = new SharedArrayBuffer(8);
-  const job = { ...body, ctrl: ctrlBuf, choices, steps: stepsBuf } as WatchJob;
-  const w = new Worker(workerUrl('watch-worker'), { workerData: job });
-  return new Promise<Outcome>((resolve, reject) => {
+  const w = new Worker(url, { workerData: job({ ctrl: ctrlBuf, choices, steps: stepsBuf }) });
+  return new Promise<SessionOutcome<R>>((resolve, reject) => {
     let settled = false;
     const stall = new Stall(ctrl, timeout);
     const finish = (f: () => void) => {
@@ -358,16 +393,17 @@ function watch(
         resolve(p === PHASE_SHRINK ? { kind: 'shrink-hang' } : { kind: 'hang', point, runs, steps });
       });
     }, pollMs(timeout));
-    w.on('message', (m: WatchReply) => {
+    w.on('message', (m: R) => {
       if (settled) return;
       if (m.type === 'error') {
+        const e = m as unknown as { readonly code: MmulabErrorCode | null; readonly message: string };
         finish(() => {
           void w.terminate();
           reject(
-            m.code ? new MmulabError(m.code, m.message) : new Error(`[mmulab] worker failed: ${m.message}`),
+            e.code ? new MmulabError(e.code, e.message) : new Error(`[mmulab] worker failed: ${e.message}`),
           );
         });
-      } else if (m.type === 'done' || m.type === 'replayed') {
+      } else if (last(m)) {
         finish(() => {
           onMessage(m);
           void w.terminate();

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { MmulabError } from '../errors.js';
-import { explore } from '../explore/explorer.js';
+import { explore, shrunk } from '../explore/explorer.js';
 import { makeStrategy } from '../explore/strategies/index.js';
+import type { Strategy } from '../explore/strategy.js';
 import type { ShrinkInfo, Verdict } from '../explore/verdict.js';
 import type { Violation } from '../sim/violation.js';
 import { workloadArbitrary } from './arbitrary.js';
@@ -33,6 +34,44 @@ export interface FuzzOptions {
   readonly maxShrinks?: number;
   /** Called after each workload's search (progress). */
   readonly onWorkload?: (tested: number, found: boolean) => void;
+  /** A watched run's hooks (src/fuzz/watched.ts, fuzz-worker.ts); the same result without. */
+  readonly watch?: FuzzWatch;
+}
+
+/** A workload whose search hung in an earlier watched session: what that search amounted to. */
+export interface KnownHang {
+  readonly violation: Violation;
+  readonly token: string;
+  /** The runs of its search, the hung one included, and the steps they took before the hang. */
+  readonly runs: number;
+  readonly steps: number;
+}
+
+/** Where a fuzz run stands as a workload's search starts: what a hang in it is reported with. */
+export interface FuzzProgress {
+  readonly workloads: number;
+  readonly schedules: number;
+  readonly steps: number;
+  /** Generated workloads so far, this one included while none has failed. */
+  readonly generated: number;
+  /** The first failing workload and its place among the generated, once one failed. */
+  readonly found: Workload | null;
+  readonly foundAt: number;
+  /** Shrink candidates fast-check accepted as failing so far. */
+  readonly shrinks: number;
+}
+
+/**
+ * How a watched fuzz run's worker sees the run: each search's strategy wrapped (recording
+ * runs and steps for the watchdog), each search announced before it starts, the schedule
+ * shrink announced (it has no heartbeat of its own), and the workloads that hung before,
+ * which count as failing with their hang without a search.
+ */
+export interface FuzzWatch {
+  readonly hangs: ReadonlyMap<string, KnownHang>;
+  strategy(s: Strategy): Strategy;
+  searching(w: Workload, at: FuzzProgress): void;
+  shrinking(found: FuzzResult): void;
 }
 
 /** The work a fuzz run did: workloads searched (shrink candidates included), schedules, steps. */
@@ -73,9 +112,10 @@ export function exploreWorkload(
     readonly strategy: string;
   },
   shrink = false,
+  wrap: (s: Strategy) => Strategy = (s) => s,
 ): Verdict {
   return explore(workloadProgram(target, w, opts.bugs), {
-    strategy: makeStrategy(opts.strategy, { seed: opts.seed }),
+    strategy: wrap(makeStrategy(opts.strategy, { seed: opts.seed })),
     maxRuns: opts.schedules,
     shrink,
     ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
@@ -115,21 +155,36 @@ export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzResult {
   let schedules = 0;
   let steps = 0;
   let found: Workload | null = null;
+  let generated = 0;
+  let foundAt = 0;
+  let shrinks = 0;
   let afterFailure = 0;
+  const watch = opts.watch;
   const property = fc.property(workloadArbitrary(opts.ops, opts.devices), (w) => {
     if (found && ++afterFailure > maxShrinks) return true;
+    if (!found) generated++;
     const key = formatWorkload(w);
     let v = cache.get(key);
     if (!v) {
-      v = exploreWorkload(target, w, opts);
+      const hang = watch?.hangs.get(key);
+      if (hang) v = hangVerdict(hang, opts.strategy);
+      else {
+        watch?.searching(w, { workloads, schedules, steps, generated, found, foundAt, shrinks });
+        v = exploreWorkload(target, w, opts, false, watch?.strategy);
+      }
       cache.set(key, v);
       workloads++;
       schedules += v.runs;
       steps += v.steps;
       opts.onWorkload?.(workloads, v.kind === 'violation');
     }
-    if (v.kind === 'violation' && !found) found = w;
-    return v.kind !== 'violation';
+    if (v.kind !== 'violation') return true;
+    if (found) shrinks++;
+    else {
+      found = w;
+      foundAt = generated;
+    }
+    return false;
   });
   const details = fc.check(property, { seed: opts.seed, numRuns: opts.runs });
   const counts = () => ({ workloads, schedules, steps, ms: Math.round(performance.now() - t0) });
@@ -140,9 +195,10 @@ export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzResult {
     throw new Error(`[mmulab internal bug] fuzz property threw: ${String(details.errorInstance)}`);
   }
   const workload = details.counterexample[0];
-  const v = exploreWorkload(target, workload, opts, true);
-  if (v.kind !== 'violation') throw new Error('[mmulab internal bug] the shrunk workload no longer fails');
-  return {
+  const key = formatWorkload(workload);
+  const v = cache.get(key);
+  if (v?.kind !== 'violation') throw new Error('[mmulab internal bug] the shrunk workload did not fail');
+  const asFound: FuzzResult = {
     kind: 'violation',
     workload,
     found,
@@ -151,7 +207,33 @@ export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzResult {
     path: details.counterexamplePath,
     violation: v.violation,
     token: v.token,
-    ...(v.shrink ? { schedule: v.shrink } : {}),
     ...counts(),
+  };
+  // A hang's token is the prefix up to the step that never returned: nothing to shrink.
+  if (watch?.hangs.has(key)) return asFound;
+  watch?.shrinking(asFound);
+  // What exploreWorkload(..., true) would return, without searching the workload again.
+  const s = shrunk(workloadProgram(target, workload, opts.bugs), v.violation, v.token, {
+    ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+  });
+  return {
+    ...asFound,
+    violation: s.violation,
+    token: s.token,
+    ...(s.shrink ? { schedule: s.shrink } : {}),
+    ...counts(),
+  };
+}
+
+/** A known hang as its workload's search verdict: the hung run is the violation. */
+function hangVerdict(h: KnownHang, strategy: string): Verdict {
+  return {
+    kind: 'violation',
+    violation: h.violation,
+    token: h.token,
+    runs: h.runs,
+    steps: h.steps,
+    ms: 0,
+    strategy,
   };
 }

@@ -4,11 +4,15 @@ export {
   exploreWorkload,
   type FuzzCounts,
   type FuzzOptions,
+  type FuzzProgress,
   type FuzzResult,
   type FuzzStrategy,
+  type FuzzWatch,
   fuzz,
+  type KnownHang,
 } from './fuzz.js';
 export { workloadProgram } from './program.js';
+export { type FuzzTargetArgs, fuzzWorkloadProgram, fuzzWorkloadRef } from './ref.js';
 export {
   type AttachedSecondary,
   driverTarget,
@@ -17,6 +21,7 @@ export {
   fuzzTargets,
   kvmTarget,
 } from './targets.js';
+export { type FuzzRunOptions, fuzzWatched, MAX_FUZZ_HANGS } from './watched.js';
 export {
   CPU_OPS,
   type CpuOp,

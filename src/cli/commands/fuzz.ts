@@ -2,7 +2,13 @@ import type { Command } from 'commander';
 import { MmulabError } from '../../errors.js';
 import { replay } from '../../explore/explorer.js';
 import { strategies } from '../../explore/strategies/index.js';
-import { describeVerdict } from '../../explore/verdict.js';
+import { describeVerdict, type Verdict } from '../../explore/verdict.js';
+import {
+  DEFAULT_STEP_TIMEOUT_MS,
+  describeHang,
+  exploreWatched,
+  replayWatched,
+} from '../../explore/watchdog.js';
 import {
   DEFAULT_MAX_SHRINKS,
   exploreWorkload,
@@ -11,7 +17,9 @@ import {
   fuzz,
 } from '../../fuzz/fuzz.js';
 import { workloadProgram } from '../../fuzz/program.js';
+import { type FuzzTargetArgs, fuzzWorkloadRef } from '../../fuzz/ref.js';
 import { checkBugs, driverTarget, type FuzzTarget, findFuzzTarget, fuzzTargets } from '../../fuzz/targets.js';
+import { fuzzWatched } from '../../fuzz/watched.js';
 import {
   CPU_OPS,
   type CpuOpName,
@@ -43,6 +51,10 @@ export interface FuzzCliOptions {
   readonly workload?: string;
   readonly token?: string;
   readonly json?: boolean;
+  /** `--step-timeout`: watch the runs (always with --driver); a step past it is a driver-hang. */
+  readonly stepTimeout?: number;
+  /** `--no-watchdog`: run in this thread even with --driver. */
+  readonly watchdog?: boolean;
 }
 
 export const DEFAULT_FUZZ_RUNS = 100;
@@ -87,12 +99,18 @@ export function reproduceCommand(
   w: Workload,
   bugs: readonly string[],
   token: string,
-  opts: { readonly driver?: string | undefined; readonly maxSteps?: number | undefined },
+  opts: {
+    readonly driver?: string | undefined;
+    readonly maxSteps?: number | undefined;
+    readonly stepTimeout?: number | undefined;
+  },
 ): string {
   const who = opts.driver ? `--driver ${opts.driver}` : target.name;
   const b = bugs.length ? ` --bug ${bugs.join(',')}` : '';
   const m = opts.maxSteps === undefined ? '' : ` --max-steps ${opts.maxSteps}`;
-  return `mmulab fuzz ${who}${b}${m} --workload '${formatWorkload(w, target.deviceLabel)}' --token ${token}`;
+  // The replay of a driver-hang needs the same watchdog.
+  const t = opts.stepTimeout === undefined ? '' : ` --step-timeout ${opts.stepTimeout}`;
+  return `mmulab fuzz ${who}${b}${m}${t} --workload '${formatWorkload(w, target.deviceLabel)}' --token ${token}`;
 }
 
 /** `3 threads, 7 operations over 2 pages`: what shrinking started from. */
@@ -188,22 +206,35 @@ export function resultJson(target: FuzzTarget, bugs: readonly string[], opts: Fu
   };
 }
 
-/** `--workload W --token T`: the one run, as a trace. */
-function replayOne(
+/** `--workload W --token T`: the one run, as a trace; watched, a run that hangs ends in driver-hang. */
+async function replayOne(
   io: Io,
   target: FuzzTarget,
+  args: FuzzTargetArgs,
   w: Workload,
   bugs: readonly string[],
   opts: FuzzCliOptions,
-): number {
+): Promise<number> {
   const events: SimEvent[] = [];
-  const r = replay(workloadProgram(target, w, bugs), opts.token!, {
-    observer: (e) => events.push(e),
-    ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
-  });
+  const program = workloadProgram(target, w, bugs);
+  const hang = watched(opts)
+    ? await replayWatched(workloadRef(args, opts, bugs), program, opts.token!, {
+        ...maxSteps(opts),
+        ...stepTimeoutMs(opts),
+      })
+    : null;
+  if (hang) {
+    describeHang(program, hang.point, opts.stepTimeout ?? DEFAULT_STEP_TIMEOUT_MS, opts.maxSteps, (e) =>
+      events.push(e),
+    );
+    events.push({ type: 'violation', violation: hang.violation });
+  }
+  const r = hang
+    ? null
+    : replay(program, opts.token!, { observer: (e) => events.push(e), ...maxSteps(opts) });
   io.out(`${formatWorkloadLines(w, target.deviceLabel).join('\n')}\n`);
   io.out(renderReplayText(events));
-  return r.violation ? EXIT_VIOLATION : EXIT_OK;
+  return hang || r?.violation ? EXIT_VIOLATION : EXIT_OK;
 }
 
 /**
@@ -211,20 +242,33 @@ function replayOne(
  * fuzz case is. With an exhaustive strategy (dpor, dfs) that finishes uncut, the verdict is
  * `verified` for this workload: every schedule of it ran.
  */
-function searchOne(
+async function searchOne(
   io: Io,
   target: FuzzTarget,
+  args: FuzzTargetArgs,
   w: Workload,
   bugs: readonly string[],
   opts: FuzzCliOptions,
-): number {
+): Promise<number> {
   const strategy = parseStrategy(opts.strategy, true);
-  const v = exploreWorkload(
-    target,
-    w,
-    { bugs, schedules: opts.schedules, seed: opts.seed, strategy, ...maxSteps(opts) },
-    true,
-  );
+  // The watched search is exploreWorkload's: the same strategy, seed, runs and shrink.
+  const v: Verdict = watched(opts)
+    ? await exploreWatched({
+        ref: workloadRef(args, opts, bugs),
+        program: workloadProgram(target, w, bugs),
+        strategy,
+        strategyOptions: { seed: opts.seed },
+        maxRuns: opts.schedules,
+        shrink: true,
+        ...maxSteps(opts),
+        ...stepTimeoutMs(opts),
+      })
+    : exploreWorkload(
+        target,
+        w,
+        { bugs, schedules: opts.schedules, seed: opts.seed, strategy, ...maxSteps(opts) },
+        true,
+      );
   if (v.kind === 'violation') {
     const r: FuzzResult = {
       kind: 'violation',
@@ -260,13 +304,36 @@ function maxSteps(opts: FuzzCliOptions): { maxSteps?: number } {
   return opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps };
 }
 
+function stepTimeoutMs(opts: FuzzCliOptions): { stepTimeoutMs?: number } {
+  return opts.stepTimeout === undefined ? {} : { stepTimeoutMs: opts.stepTimeout };
+}
+
+/**
+ * Whether the runs are watched (src/fuzz/watched.ts, src/explore/watchdog.ts): by default
+ * with --driver, whose code is the user's, and for any secondary with --step-timeout; never
+ * with --no-watchdog.
+ */
+function watched(opts: FuzzCliOptions): boolean {
+  if (opts.watchdog === false) return false;
+  return opts.driver !== undefined || opts.stepTimeout !== undefined;
+}
+
+/** The target as a watched worker rebuilds it. */
+function targetArgs(opts: FuzzCliOptions, secondary: string | undefined): FuzzTargetArgs {
+  return { secondary: opts.driver === undefined ? (secondary ?? null) : null, driver: opts.driver ?? null };
+}
+
+function workloadRef(args: FuzzTargetArgs, opts: FuzzCliOptions, bugs: readonly string[]) {
+  return fuzzWorkloadRef({ ...args, workload: opts.workload!, bugs });
+}
+
 /** `mmulab fuzz <secondary>`: generated workloads against a secondary, the first violation shrunk. */
-export function runFuzz(
+export async function runFuzz(
   io: Io,
   secondary: string | undefined,
   opts: FuzzCliOptions,
   driver?: SecondaryMmuDriver,
-): number {
+): Promise<number> {
   if (driver && secondary !== undefined) {
     throw new MmulabError('MMULAB_BAD_OPTION', `give a secondary (${secondary}) or --driver, not both`);
   }
@@ -285,12 +352,13 @@ export function runFuzz(
     throw new MmulabError('MMULAB_BAD_OPTION', '--token replays a run of a --workload: give both');
   }
   const w = opts.workload === undefined ? null : parseWorkload(opts.workload);
-  if (w && opts.token !== undefined) return replayOne(io, target, w, bugs, opts);
+  const args = targetArgs(opts, secondary);
+  if (w && opts.token !== undefined) return replayOne(io, target, args, w, bugs, opts);
   if (w) {
     io.out(
       `${header(target, bugs, opts)}: one workload x ${n(opts.schedules)} schedules at most, ${strategy}${strategy === 'random' || strategy === 'pct' ? `, seed ${opts.seed}` : ''}\n`,
     );
-    return searchOne(io, target, w, bugs, opts);
+    return searchOne(io, target, args, w, bugs, opts);
   }
   const opsNote =
     (ops.length === CPU_OPS.length ? '' : `, ops ${ops.join(',')}`) +
@@ -299,7 +367,7 @@ export function runFuzz(
     io.out(
       `${header(target, bugs, opts)}: ${n(opts.runs)} workloads x ${n(opts.schedules)} schedules, ${strategy}, seed ${opts.seed}${opsNote}\n`,
     );
-  const r = fuzz(target, {
+  const options = {
     bugs,
     runs: opts.runs,
     schedules: opts.schedules,
@@ -309,7 +377,10 @@ export function runFuzz(
     devices: opts.devices,
     maxShrinks: DEFAULT_MAX_SHRINKS,
     ...maxSteps(opts),
-  });
+  };
+  const r = watched(opts)
+    ? await fuzzWatched(args, target, options, opts.stepTimeout)
+    : fuzz(target, options);
   return printResult(io, target, bugs, opts, r);
 }
 
@@ -345,7 +416,16 @@ export function registerFuzz(program: Command, io: Io, setExit: (code: number) =
     .option('--max-steps <n>', 'step budget of one run', positiveInt('--max-steps'))
     .option('--workload <text>', 'search this one workload (the printed form) instead of generating')
     .option('--token <token>', 'with --workload: replay this one run and print its trace')
-    .option('--json', 'print one JSON object');
+    .option('--json', 'print one JSON object')
+    .option(
+      '--step-timeout <ms>',
+      `watchdog: a step that does not return within this many ms (a driver loop that never yields) ends its run as a driver-hang violation with a reproduce command (default ${DEFAULT_STEP_TIMEOUT_MS}; the runs then go on a watched worker thread, as they always do with --driver)`,
+      positiveInt('--step-timeout'),
+    )
+    .option(
+      '--no-watchdog',
+      'run a --driver fuzz in this thread, unwatched (a driver loop that never yields then hangs it)',
+    );
   withExamples(cmd, [
     [
       'mmulab fuzz kvm --bug no-retry-check',
@@ -359,6 +439,6 @@ export function registerFuzz(program: Command, io: Io, setExit: (code: number) =
     ],
   ]);
   cmd.action(async (secondary: string | undefined, opts: FuzzCliOptions) =>
-    setExit(runFuzz(io, secondary, opts, await loadCliDriver(opts))),
+    setExit(await runFuzz(io, secondary, opts, await loadCliDriver(opts))),
   );
 }
