@@ -1,4 +1,5 @@
 import type { RunResult, Runtime, Scheduler } from '../../sim/runtime.js';
+import type { StateTable } from '../../sim/state.js';
 import { SimObject, type Step } from '../../sim/step.js';
 import { WaitQueue } from '../../sim/sync/waitqueue.js';
 import type { SimThread } from '../../sim/thread.js';
@@ -81,6 +82,11 @@ class Clocks {
   readonly events: number[][] = [];
   known = 0;
   /**
+   * By object serial: the applied events that touch it, in stack order (the state cache's
+   * race search looks for the last one of another thread, see DporStrategy.raceCached).
+   */
+  readonly byObj: number[][] = [];
+  /**
    * Events whose effects are applied, or being applied (the last one's finishEvent half
    * comes after its beforeStep half; a run always does both).
    */
@@ -108,14 +114,26 @@ class Clocks {
 
   setW(o: number, c: Clock): void {
     this.save(o);
+    this.noteEvent(o);
     this.objW[o] = c;
     this.objR[o] = null;
   }
 
   addR(o: number, c: Clock): void {
     this.save(o);
+    this.noteEvent(o);
     const r = this.objR[o];
     this.objR[o] = r ? join([...r], c) : c;
+  }
+
+  private noteEvent(o: number): void {
+    const e = this.applied - 1;
+    let l = this.byObj[o];
+    if (l === undefined) {
+      l = [];
+      this.byObj[o] = l;
+    }
+    if (l[l.length - 1] !== e) l.push(e);
   }
 
   private save(o: number): void {
@@ -132,6 +150,8 @@ class Clocks {
       const m = this.mark[e]!;
       for (let k = this.logLen - 1; k >= m; k--) {
         const o = this.logObj[k]!;
+        const l = this.byObj[o]!;
+        if (l[l.length - 1] === e) l.pop();
         this.objW[o] = this.logW[k]!;
         this.objR[o] = this.logR[k]!;
         this.logW[k] = null;
@@ -150,6 +170,7 @@ class Clocks {
     this.objR.length = 0;
     this.thread.length = 0;
     this.events.length = 0;
+    this.byObj.length = 0;
     this.known = 0;
     this.applied = 0;
     this.logObj.length = 0;
@@ -238,6 +259,7 @@ export class DporStrategy implements Strategy {
   ) {
     // A preemption bound makes a state's subtree depend on the preemptions before it.
     this.cache = stateCache && preemptionBound === null ? new StateCache() : null;
+    this.scheduler.stateTable = this.cache?.table;
   }
 
   /** States in the cache, runs cut at one, and partial hits (all 0 for a stateless search). */
@@ -264,15 +286,19 @@ export class DporStrategy implements Strategy {
     this.choiceK = 0;
     this.hit = null;
     this.partial = null;
-    return {
-      ...(this.cache === null ? {} : { stateTable: this.cache.table }),
-      pickThread: (enabled, rt) => this.pickThread(enabled, rt),
-      pickValue: (n) => this.pickValue(n),
-      beforeStep: (t, rt) => this.beforeStep(t, rt),
-      // The stack's events before its last node are the previous run's, whose states it checked.
-      replayedSteps: Math.max(0, this.replayLen - 1),
-    };
+    // The stack's events before its last node are the previous run's, whose states it checked.
+    this.scheduler.replayedSteps = Math.max(0, this.replayLen - 1);
+    return this.scheduler;
   }
+
+  /** Every run's scheduler: the same object, its replayed prefix set by nextRun. */
+  private readonly scheduler: Scheduler & { replayedSteps: number; stateTable: StateTable | undefined } = {
+    pickThread: (enabled, rt) => this.pickThread(enabled, rt),
+    pickValue: (n) => this.pickValue(n),
+    beforeStep: (t, rt) => this.beforeStep(t, rt),
+    replayedSteps: 0,
+    stateTable: undefined,
+  };
 
   private pickThread(enabled: readonly SimThread[], rt: Runtime): number {
     const i = this.pos;
@@ -594,7 +620,11 @@ export class DporStrategy implements Strategy {
    */
   private raceCached(tid: number, serial: number, write: boolean, at: number): void {
     const cp = this.clocks.thread[tid];
-    for (let j = at - 1; j >= 0; j--) {
+    const touching = this.clocks.byObj[serial];
+    if (touching === undefined) return;
+    for (let x = touching.length - 1; x >= 0; x--) {
+      const j = touching[x]!;
+      if (j >= at) continue;
       const node = this.stack[j]!;
       const u = node.tid;
       if (u === tid) continue;
