@@ -207,6 +207,8 @@ export class DporStrategy implements Strategy {
   /** Runs ended early because every enabled thread was asleep. */
   prunedRuns = 0;
   private stack: Node[] = [];
+  /** Nodes a backtrack popped, for pushNode to reuse (a node is most of dpor's garbage). */
+  private readonly free: Node[] = [];
   private finished = false;
   private started = false;
   private droppedByBound = false;
@@ -321,22 +323,17 @@ export class DporStrategy implements Strategy {
         return k;
       }
       const ids = enabled.map((t) => t.id);
-      this.stack.push({
-        tid: forced,
-        enabled: ids,
-        backtrack: [forced],
-        done: [...ids.filter((x) => x < forced), forced],
-        sleep: this.childSleep,
-        n: 0,
-        v: 0,
-        preemptions: this.preemptionsBefore(i, forced, ids),
-        fixedTid: true,
-        fixedValue: false,
-        clock: null,
-        fp: null,
-        key: null,
-        sum: this.inheritedSum(i),
-      });
+      this.pushNode(
+        forced,
+        ids,
+        [forced],
+        [...ids.filter((x) => x < forced), forced],
+        this.childSleep,
+        this.preemptionsBefore(i, forced, ids),
+        true,
+        null,
+        this.inheritedSum(i),
+      );
       this.pickedNew = i;
       return k;
     }
@@ -371,22 +368,17 @@ export class DporStrategy implements Strategy {
     }
     const tid = enabled[k]!.id;
     const ids = enabledIds(enabled);
-    this.stack.push({
+    this.pushNode(
       tid,
-      enabled: ids,
-      backtrack: only(tid),
-      done: only(tid),
+      ids,
+      only(tid),
+      only(tid),
       sleep,
-      n: 0,
-      v: 0,
-      preemptions: this.preemptionsBefore(i, tid, ids),
-      fixedTid: false,
-      fixedValue: false,
-      clock: null,
-      fp: null,
+      this.preemptionsBefore(i, tid, ids),
+      false,
       key,
-      sum: key === null ? this.inheritedSum(i) : [],
-    });
+      key === null ? this.inheritedSum(i) : [],
+    );
     this.pickedNew = i;
     return k;
   }
@@ -433,24 +425,19 @@ export class DporStrategy implements Strategy {
         this.cutHere();
         return false;
       }
-      node = {
-        tid: t.id,
-        // One enabled thread: nothing is ever added to these, so they are shared.
-        enabled: only(t.id),
-        backtrack: only(t.id),
-        done: only(t.id),
-        sleep: this.childSleep,
-        n: 0,
-        v: 0,
-        preemptions: this.preemptionsBefore(i, t.id, [t.id]),
-        fixedTid: this.choiceK < this.prefix.length,
-        fixedValue: false,
-        clock: null,
-        fp: null,
-        key: null,
-        sum: this.inheritedSum(i),
-      };
-      this.stack.push(node);
+      // One enabled thread: nothing is ever added to its sets, so they are shared.
+      const one = only(t.id);
+      node = this.pushNode(
+        t.id,
+        one,
+        one,
+        one,
+        this.childSleep,
+        this.preemptionsBefore(i, t.id, one),
+        this.choiceK < this.prefix.length,
+        null,
+        this.inheritedSum(i),
+      );
     }
     if (!node || node.tid !== t.id) nondeterministic(i, `thread ${t.id} runs where thread ${node?.tid} did`);
     const step = t.pending!;
@@ -568,6 +555,57 @@ export class DporStrategy implements Strategy {
       }
     }
     if (best >= 0) this.addBacktrack(best, p.id);
+  }
+
+  /** Pushes a node for a new event, reusing one a backtrack popped. */
+  private pushNode(
+    tid: number,
+    enabled: number[],
+    backtrack: number[],
+    done: number[],
+    sleep: number[],
+    preemptions: number,
+    fixedTid: boolean,
+    key: string | null,
+    sum: Summary,
+  ): Node {
+    const node = this.free.pop();
+    if (node === undefined) {
+      const fresh: Node = {
+        tid,
+        enabled,
+        backtrack,
+        done,
+        sleep,
+        n: 0,
+        v: 0,
+        preemptions,
+        fixedTid,
+        fixedValue: false,
+        clock: null,
+        fp: null,
+        key,
+        sum,
+      };
+      this.stack.push(fresh);
+      return fresh;
+    }
+    node.tid = tid;
+    node.enabled = enabled;
+    node.backtrack = backtrack;
+    node.done = done;
+    node.sleep = sleep;
+    node.n = 0;
+    node.v = 0;
+    node.preemptions = preemptions;
+    node.fixedTid = fixedTid;
+    node.fixedValue = false;
+    node.clock = null;
+    node.fp = null;
+    node.key = key;
+    node.sum = sum;
+    this.stack.push(node);
+    return node;
   }
 
   /** Whether this search caches states: decided once, by whether the first run names its state. */
@@ -852,7 +890,7 @@ export class DporStrategy implements Strategy {
         const parent = this.stack[i - 1];
         if (parent !== undefined) merge(parent.sum, node.sum);
       }
-      this.stack.pop();
+      this.free.push(this.stack.pop()!);
     }
     this.finished = true;
     this.clocks.clear();
