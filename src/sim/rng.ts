@@ -3,6 +3,8 @@
  * numbers on every machine, which replay tokens and seeds rely on.
  */
 export class Rng {
+  // The state words are kept as int32 (`| 0`), not uint32 (`>>> 0`): the same bits, but small
+  // integers V8 stores unboxed, where a uint32 above 2^31 is a heap number on every write.
   private a: number;
   private b: number;
   private c: number;
@@ -15,7 +17,7 @@ export class Rng {
       let z = s;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
+      return z ^ (z >>> 16);
     };
     this.a = next();
     this.b = next();
@@ -32,8 +34,9 @@ export class Rng {
     this.b = s;
     t ^= t << 11;
     t ^= t >>> 8;
-    this.a = (t ^ s ^ (s >>> 19)) >>> 0;
-    return this.a;
+    const a = t ^ s ^ (s >>> 19);
+    this.a = a;
+    return a >>> 0;
   }
 
   /** An integer in [0, n). */

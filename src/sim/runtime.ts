@@ -224,7 +224,10 @@ export class Runtime extends SimObject {
           pruned = true;
           break;
         }
-        this.step(t);
+        const s = t.pending!;
+        this.executing = s;
+        this.takeStep(t, s);
+        this.executing = null;
         if (this.violation) break;
         if (this.steps > replayed) this.checkInvariants(t);
         if (this.steps >= this.maxSteps && !this.violation && this.live.length > 0) {
@@ -236,6 +239,7 @@ export class Runtime extends SimObject {
         }
       }
     } finally {
+      this.executing = null;
       currentRuntime = savedRt;
       currentThread = null;
     }
@@ -251,25 +255,17 @@ export class Runtime extends SimObject {
 
   private collectEnabled(): SimThread[] {
     const en = this.enabled;
-    // pop, not `length = 0`: that frees the backing store, and the next push allocates one.
-    while (en.length > 0) en.pop();
     const live = this.live;
+    // Overwritten in place and trimmed with pop: `length = n` can free the backing store, and
+    // the next push allocate one.
+    let n = 0;
     for (let i = 0; i < live.length; i++) {
       const t = live[i]!;
       const s = t.pending!;
-      if (s.free || s.obj.canRun(s, t)) en.push(t);
+      if (s.free || s.obj.canRun(s, t)) en[n++] = t;
     }
+    while (en.length > n) en.pop();
     return en;
-  }
-
-  private step(t: SimThread): void {
-    const s = t.pending!;
-    this.executing = s;
-    try {
-      this.takeStep(t, s);
-    } finally {
-      this.executing = null;
-    }
   }
 
   private takeStep(t: SimThread, s: Step): void {
@@ -284,7 +280,7 @@ export class Runtime extends SimObject {
       this.threadThrew(t, e);
       return;
     }
-    if (s.access !== 'read' && s.access !== 'none') s.obj.version++;
+    if (s.writes) s.obj.version++;
     if (observing) this.observe(t, s.obj, before);
     if (this.observer) {
       this.observer({
