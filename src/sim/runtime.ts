@@ -64,6 +64,8 @@ export interface RunResult {
 
 export const DEFAULT_MAX_STEPS = 100_000;
 
+const NO_THREADS: readonly SimThread[] = Object.freeze([]);
+
 let currentRuntime: Runtime | null = null;
 let currentThread: SimThread | null = null;
 
@@ -247,7 +249,7 @@ export class Runtime extends SimObject {
       violation: this.violation,
       steps: this.steps,
       choices: this.choices,
-      blocked: this.live.filter((t) => !t.done),
+      blocked: this.live.length === 0 ? NO_THREADS : this.live.filter((t) => !t.done),
       threads: this.threads,
       pruned,
     };
@@ -348,8 +350,14 @@ export class Runtime extends SimObject {
     t.result = value;
     t.pending = null;
     t.version++;
-    const i = this.live.indexOf(t);
-    if (i >= 0) this.live.splice(i, 1);
+    // Removed in place, keeping the order (the enabled list's order): splice would allocate
+    // the array of what it removes.
+    const live = this.live;
+    const i = live.indexOf(t);
+    if (i >= 0) {
+      for (let j = i + 1; j < live.length; j++) live[j - 1] = live[j]!;
+      live.pop();
+    }
     if (this.observer) this.emit({ type: 'thread-exit', thread: t.id });
     if (t.held.length > 0) {
       this.setViolation(
@@ -401,6 +409,7 @@ export class Runtime extends SimObject {
 
   /** No thread can run: the end, a deadlock, or a livelock of retry loops. */
   private quiesce(): void {
+    if (this.live.length === 0) return;
     const stuck = this.live.filter((t) => !t.daemon);
     if (stuck.length === 0) return;
     const waits = this.live
