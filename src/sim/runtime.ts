@@ -67,12 +67,12 @@ export const DEFAULT_MAX_STEPS = 100_000;
 const NO_THREADS: readonly SimThread[] = Object.freeze([]);
 
 let currentRuntime: Runtime | null = null;
-let currentThread: SimThread | null = null;
 
 /** The thread whose step is executing (or whose prologue runs at spawn). */
 export function current(): SimThread {
-  if (!currentThread) throw new Error('[mmulab] a simulated primitive was called outside a simulated thread');
-  return currentThread;
+  const t = currentRuntime === null ? null : currentRuntime.running;
+  if (!t) throw new Error('[mmulab] a simulated primitive was called outside a simulated thread');
+  return t;
 }
 
 /** The runtime of the run in progress. */
@@ -103,6 +103,12 @@ export class Runtime extends SimObject {
    * `checkInvariants`.
    */
   checking: Invariant | null = null;
+  /**
+   * The thread whose step is executing, for `current()`; after a step, the thread that took
+   * it. A field of the run rather than a module variable: it is written on every step, and a
+   * store of a new object into the module's long-lived scope costs a write barrier each time.
+   */
+  running: SimThread | null = null;
   private readonly live: SimThread[] = [];
   private readonly enabled: SimThread[] = [];
   private readonly scheduler: Scheduler;
@@ -123,20 +129,21 @@ export class Runtime extends SimObject {
 
   /** Creates a thread that starts at the next scheduling point. */
   spawn<T>(name: string, body: () => Sim<T>, opts: { daemon?: boolean } = {}): SimThread {
-    const parent = currentThread;
+    const parent = currentRuntime === this ? this.running : null;
     const t = new SimThread(this.threads.length, name, body());
     t.daemon = opts.daemon ?? false;
     this.threads.push(t);
     this.live.push(t);
     if (this.observer) this.emit({ type: 'spawn', thread: t.id, name, parent: parent ? parent.id : null });
     // The prologue up to the first yield runs now, as part of the spawning step.
-    const saved = currentThread;
+    const saved = this.running;
     const savedRt = currentRuntime;
     currentRuntime = this;
     try {
+      this.running = t;
       this.advance(t, undefined);
     } finally {
-      currentThread = saved;
+      this.running = saved;
       currentRuntime = savedRt;
     }
     return t;
@@ -150,7 +157,7 @@ export class Runtime extends SimObject {
       fn(this);
     } finally {
       currentRuntime = savedRt;
-      currentThread = null;
+      this.running = null;
     }
   }
 
@@ -243,7 +250,7 @@ export class Runtime extends SimObject {
     } finally {
       this.executing = null;
       currentRuntime = savedRt;
-      currentThread = null;
+      this.running = null;
     }
     return {
       violation: this.violation,
@@ -272,7 +279,7 @@ export class Runtime extends SimObject {
 
   private takeStep(t: SimThread, s: Step): void {
     const index = this.steps++;
-    currentThread = t;
+    this.running = t;
     let result: unknown;
     const observing = t.retries.length > 0 && (s.access === 'read' || s.access === 'observe');
     const before = observing && s.access === 'observe' ? s.obj.snapshot() : undefined;
@@ -310,7 +317,6 @@ export class Runtime extends SimObject {
 
   /** Resumes `t` with `input` and takes its next pending step, or ends it. */
   private advance(t: SimThread, input: unknown): void {
-    currentThread = t;
     let r: IteratorResult<Step, unknown>;
     try {
       r = t.gen.next(input);
