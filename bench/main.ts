@@ -20,9 +20,12 @@ switch (which) {
   case 'fingerprint':
     await import('./fingerprint.js');
     break;
+  case 'instructions':
+    await import('./instructions.js');
+    break;
   default:
     console.error(
-      `mmulab bench: unknown benchmark '${which ?? ''}' (valid: runtime, explorer, compare, fuzz, steps, fingerprint)`,
+      `mmulab bench: unknown benchmark '${which ?? ''}' (valid: runtime, explorer, compare, fuzz, steps, fingerprint, instructions)`,
     );
     process.exit(2);
 }
