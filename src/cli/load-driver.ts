@@ -21,9 +21,17 @@ function reason(e: unknown): string {
  * defineSecondaryMmu. TypeScript goes through tsx's loader hooks (the bin runs compiled JS); under
  * vitest the test runner's own import already handles it. Every failure is one line: a
  * missing file, a module that throws on import, one that exports no driver, or a driver whose
- * init throws (tried once here on a throwaway mm, before any search).
+ * init throws (tried once here on a throwaway mm, before any search). A module or init that
+ * loops hangs this thread: the CLI loads through loadDriverWatched (load-driver-watched.ts).
  */
 export async function loadDriver(path: string): Promise<SecondaryMmuDriver> {
+  const driver = await importDriver(path);
+  probeInit(driver, path);
+  return driver;
+}
+
+/** The first phase of loadDriver: imports the module (running its top level) and finds the driver. */
+export async function importDriver(path: string): Promise<SecondaryMmuDriver> {
   const abs = resolve(path);
   if (!existsSync(abs))
     throw new MmulabError('MMULAB_BAD_DRIVER', `cannot load driver ${path}: no such file`);
@@ -50,6 +58,11 @@ export async function loadDriver(path: string): Promise<SecondaryMmuDriver> {
       `driver ${path} exports no secondary MMU (export default defineSecondaryMmu({ ... }))`,
     );
   }
+  return driver;
+}
+
+/** The second phase of loadDriver: the driver's init, once, on a throwaway one-page mm. */
+export function probeInit(driver: SecondaryMmuDriver, path: string): void {
   try {
     const probe = new Mm('probe', new PageAllocator(1), { size: 1, vmas: [] });
     driver.create(probe, []);
@@ -60,5 +73,4 @@ export async function loadDriver(path: string): Promise<SecondaryMmuDriver> {
       `driver ${driver.name} (${path}) throws in init: ${reason(e)}`,
     );
   }
-  return driver;
 }

@@ -188,7 +188,7 @@ export function foundVerdict(
 
 /** One run of `program` under a scheduler. */
 export function runOnce(program: Program, opts: ConstructorParameters<typeof Runtime>[0]): RunResult {
-  const rt = new Runtime(opts);
+  const rt = new Runtime(program.closedState === true ? { ...opts, closedState: true } : opts);
   try {
     setupIn(rt, program);
   } catch (e) {

@@ -45,6 +45,10 @@ export function invariantVisibility(rt: Runtime): Visibility {
 }
 
 const EMPTY: Footprint = { objs: [], writes: [] };
+// By object serial; a footprint is never changed once made (withExit copies).
+const READS: Footprint[] = [];
+const WRITES: Footprint[] = [];
+const VISIBLE_WRITES: Footprint[] = [];
 
 /** The footprint of `step` if thread `t` took it now. */
 export function footprint(t: SimThread, step: Step, vis: Visibility): Footprint {
@@ -52,12 +56,14 @@ export function footprint(t: SimThread, step: Step, vis: Visibility): Footprint 
   if (obj === t && step.op === 'retry') return retryFootprint(t);
   const wake = obj instanceof WaitQueue && step === obj.wakeStep;
   if (step.touches.length === 0 && !wake) {
-    // Most steps: their own object only (arrays of the exact size: this runs on every event).
+    // Most steps: their own object only, one shared footprint per object and kind (this runs
+    // on every event, and dpor keeps each event's footprint for the whole run).
     if (step.access === 'none') return EMPTY;
     const s = obj.serial;
-    if (step.access === 'read') return { objs: [s], writes: [false] };
-    if (vis === 'all' || vis.has(s)) return { objs: [s, INVARIANT_STATE.serial], writes: [true, true] };
-    return { objs: [s], writes: [true] };
+    if (step.access === 'read') return (READS[s] ??= { objs: [s], writes: [false] });
+    if (vis === 'all' || vis.has(s))
+      return (VISIBLE_WRITES[s] ??= { objs: [s, INVARIANT_STATE.serial], writes: [true, true] });
+    return (WRITES[s] ??= { objs: [s], writes: [true] });
   }
   const objs: number[] = [];
   const writes: boolean[] = [];

@@ -36,6 +36,7 @@ export {
   type ShrinkInfo,
   type Verdict,
 } from './verdict.js';
+export { runShardWatched, type ShardWatchdog } from './watch-shards.js';
 export {
   DEFAULT_STEP_TIMEOUT_MS,
   exploreWatched,

@@ -3,11 +3,13 @@ import type { Program } from '../sim/program.js';
 import { Runtime, type Scheduler } from '../sim/runtime.js';
 import type { SimThread } from '../sim/thread.js';
 import type { Violation } from '../sim/violation.js';
-import { explore } from './explorer.js';
+import { type ExploreOptions, explore, shrunk } from './explorer.js';
 import { DporStrategy } from './strategies/dpor.js';
 import { makeStrategy, type StrategyOptions } from './strategies/index.js';
 import { PctStrategy } from './strategies/pct.js';
-import type { Cut, ShrinkInfo } from './verdict.js';
+import type { Strategy } from './strategy.js';
+import type { Cut, ShrinkInfo, Verdict } from './verdict.js';
+import { recordingStrategy } from './watch-shared.js';
 
 /** Shard i of n (0-based i). */
 export interface ShardSpec {
@@ -50,6 +52,30 @@ export interface ShardOptions extends StrategyOptions {
    * finished units and searches the others (a unit cut midway is searched again whole).
    */
   readonly resume?: ShardResult;
+  /** A shard on a watched worker thread (src/explore/watch-shards.ts). */
+  readonly watch?: ShardWatch;
+}
+
+/**
+ * What a watched shard tells its watcher, so that a run that stops returning (a driver loop
+ * that never yields) can be reported as this shard's violation without the shard's help.
+ */
+export interface ShardWatch {
+  /** Wraps every run's scheduler, the dpor units' probes and pct's calibration run included. */
+  record(s: Scheduler): Scheduler;
+  /**
+   * Before each run: the key and runs-in-unit it would have as a ShardViolation, and this
+   * shard's runs and steps before it. Before the search proper (dpor's unit probes, pct's
+   * calibration: the same in every shard) the key is 0, in the first run.
+   */
+  next(at: number, runsInUnit: number, runs: number, steps: number): void;
+  /** A dpor unit this shard finished (or a bound ended), as its result will list it. */
+  unit(u: ShardUnit): void;
+  /**
+   * The shard's result with its violation as found, before shrinking (whose runs are not
+   * recorded), then null once shrinking is over: a shrink that hangs leaves this result.
+   */
+  shrinking(found: ShardResult | null): void;
 }
 
 /** A found violation and where it lies in the split search (lower `at` wins a merge). */
@@ -131,10 +157,11 @@ export function planUnits(
   min: number,
   maxSteps?: number,
   probeRuns: number = PROBE_RUNS,
+  record?: (s: Scheduler) => Scheduler,
 ): Unit[] {
   const probe = (prefix: number[]): boolean => {
     const v = explore(program, {
-      strategy: new DporStrategy(null, prefix),
+      strategy: recorded(new DporStrategy(null, prefix), record),
       maxRuns: probeRuns,
       shrink: false,
       ...(maxSteps === undefined ? {} : { maxSteps }),
@@ -152,7 +179,8 @@ export function planUnits(
       else if (u.prefix.length === pick.prefix.length && lexicographic(u.prefix, pick.prefix) < 0) pick = u;
     }
     if (large >= min || pick === null) break;
-    const options = pick.prefix.length < MAX_UNIT_DEPTH ? optionsAfter(program, pick.prefix, maxSteps) : null;
+    const options =
+      pick.prefix.length < MAX_UNIT_DEPTH ? optionsAfter(program, pick.prefix, maxSteps, record) : null;
     if (options === null) {
       // The run ends before another choice, or the split is deep enough: it stays one unit.
       pick.large = false;
@@ -189,7 +217,12 @@ function lexicographic(a: readonly number[], b: readonly number[]): number {
 }
 
 /** The options of the choice after `prefix` (thread ids or values), or null if the run ends first. */
-function optionsAfter(program: Program, prefix: readonly number[], maxSteps?: number): number[] | null {
+function optionsAfter(
+  program: Program,
+  prefix: readonly number[],
+  maxSteps?: number,
+  record?: (s: Scheduler) => Scheduler,
+): number[] | null {
   let k = 0;
   let options: number[] | null = null;
   const s: Scheduler = {
@@ -208,7 +241,10 @@ function optionsAfter(program: Program, prefix: readonly number[], maxSteps?: nu
     },
     beforeStep: () => options === null,
   };
-  const rt = new Runtime({ scheduler: s, ...(maxSteps === undefined ? {} : { maxSteps }) });
+  const rt = new Runtime({
+    scheduler: record ? record(s) : s,
+    ...(maxSteps === undefined ? {} : { maxSteps }),
+  });
   rt.setup((r) => program.setup(r));
   rt.execute();
   return options;
@@ -218,15 +254,19 @@ function optionsAfter(program: Program, prefix: readonly number[], maxSteps?: nu
  * PCT's k for a split search: the steps of the run that always takes the lowest enabled
  * thread (at least PCT's initial 64), the same in every shard.
  */
-function calibrate(program: Program, maxSteps?: number): number {
+function calibrate(program: Program, maxSteps?: number, record?: (s: Scheduler) => Scheduler): number {
   const s: Scheduler = { pickThread: () => 0, pickValue: () => 0 };
-  const rt = new Runtime({ scheduler: s, ...(maxSteps === undefined ? {} : { maxSteps }) });
+  const rt = new Runtime({
+    scheduler: record ? record(s) : s,
+    ...(maxSteps === undefined ? {} : { maxSteps }),
+  });
   rt.setup((r) => program.setup(r));
   return Math.max(64, rt.execute().steps);
 }
 
 /** Runs shard `opts.shard` of a search and returns its partial result. */
 export function runShard(program: Program, opts: ShardOptions): ShardResult {
+  opts.watch?.next(0, 1, 0, 0);
   if (opts.strategy === 'dpor' || opts.strategy === 'dfs') {
     if (opts.strategy === 'dfs') {
       throw new MmulabError('MMULAB_BAD_OPTION', 'dfs does not shard; use dpor (it splits the same search)');
@@ -236,10 +276,13 @@ export function runShard(program: Program, opts: ShardOptions): ShardResult {
   return samplingShard(program, opts);
 }
 
-function base(program: Program, opts: ShardOptions, exhaustive: boolean, units: number) {
+/** The fields of a shard's result that name its search (what `merge` checks they share). */
+export function shardHead(program: string, opts: ShardOptions) {
+  const exhaustive = opts.strategy === 'dpor';
+  const units = exhaustive ? (opts.units ?? DEFAULT_UNITS) : 0;
   return {
     format: 'mmulab-shard/1' as const,
-    program: program.name,
+    program,
     strategy: opts.strategy,
     exhaustive,
     shard: opts.shard,
@@ -256,74 +299,89 @@ function samplingShard(program: Program, opts: ShardOptions): ShardResult {
   const { index, count } = opts.shard;
   const maxRuns = opts.maxRuns ?? 10_000;
   const own = maxRuns > index ? Math.ceil((maxRuns - index) / count) : 0;
+  const watch = opts.watch;
   const strategy =
     opts.strategy === 'pct'
-      ? new PctStrategy(opts.seed ?? 1, opts.depth ?? 3, index, count, calibrate(program, opts.maxSteps))
+      ? new PctStrategy(
+          opts.seed ?? 1,
+          opts.depth ?? 3,
+          index,
+          count,
+          calibrate(program, opts.maxSteps, watch?.record.bind(watch)),
+        )
       : makeStrategy(opts.strategy, { ...opts, shard: opts.shard });
   let done = 0;
   const stopAbove = opts.stopAbove;
   const before = opts.resume === undefined ? undefined : { runs: opts.resume.runs, steps: opts.resume.steps };
   // Run k of this shard has the global index index + k * count: the next one after a resume.
   if (before) strategy.restore?.({ run: index + before.runs * count, k: 1 });
-  const v =
-    own === 0
-      ? null
-      : explore(
-          program,
-          {
-            strategy,
-            maxRuns: own,
-            ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
-            ...(opts.timeLimitMs === undefined ? {} : { timeLimitMs: opts.timeLimitMs }),
-            ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
-            onRun: (n) => {
-              done = n;
-            },
-            ...(stopAbove ? { shouldStop: () => index + done * count > stopAbove() } : {}),
-          },
-          before,
-        );
-  const head = base(program, opts, false, 0);
-  if (v === null) {
-    return { ...head, status: 'complete', cut: null, runs: 0, steps: 0, ms: 0, units: [], violation: null };
-  }
-  const counts = { runs: v.runs, steps: v.steps, ms: v.ms, units: [] };
-  if (v.kind === 'violation') {
-    const at = index + (v.runs - 1) * count;
+  let steps = before?.steps ?? 0;
+  watch?.next(index + (before?.runs ?? 0) * count, 0, before?.runs ?? 0, steps);
+  const head = shardHead(program.name, opts);
+  const result = (v: Verdict): ShardResult => {
+    const counts = { runs: v.runs, steps: v.steps, ms: v.ms, units: [] };
+    if (v.kind === 'violation') {
+      const at = index + (v.runs - 1) * count;
+      return {
+        ...head,
+        ...counts,
+        status: 'violation',
+        cut: null,
+        violation: {
+          at,
+          runsInUnit: 0,
+          violation: v.violation,
+          token: v.token,
+          ...(v.shrink ? { shrink: v.shrink } : {}),
+        },
+      };
+    }
+    // Its share ran to the end: `runs` (or `sampling`) is the whole search's bound, not this shard's.
+    const complete = v.kind === 'bounded' && (v.cut === 'runs' || v.cut === 'sampling') && v.runs === own;
     return {
       ...head,
       ...counts,
-      status: 'violation',
-      cut: null,
-      violation: {
-        at,
-        runsInUnit: 0,
-        violation: v.violation,
-        token: v.token,
-        ...(v.shrink ? { shrink: v.shrink } : {}),
-      },
+      status: complete ? 'complete' : 'cut',
+      cut: complete ? null : v.kind === 'bounded' ? v.cut : null,
+      violation: null,
     };
-  }
-  // Its share ran to the end: `runs` (or `sampling`) is the whole search's bound, not this shard's.
-  const complete = v.kind === 'bounded' && (v.cut === 'runs' || v.cut === 'sampling') && v.runs === own;
-  return {
-    ...head,
-    ...counts,
-    status: complete ? 'complete' : 'cut',
-    cut: complete ? null : v.kind === 'bounded' ? v.cut : null,
-    violation: null,
   };
+  if (own === 0) {
+    return { ...head, status: 'complete', cut: null, runs: 0, steps: 0, ms: 0, units: [], violation: null };
+  }
+  const v = exploreShard(
+    program,
+    {
+      strategy: recorded(strategy, watch?.record.bind(watch)),
+      maxRuns: own,
+      ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+      ...(opts.timeLimitMs === undefined ? {} : { timeLimitMs: opts.timeLimitMs }),
+      ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
+      onRun: (n, r) => {
+        done = n;
+        steps += r.steps;
+        watch?.next(index + n * count, 0, n, steps);
+      },
+      ...(stopAbove ? { shouldStop: () => index + done * count > stopAbove() } : {}),
+    },
+    before,
+    watch,
+    result,
+  );
+  return result(v);
 }
 
 /** dpor: the units of this shard (unitsOfShard), in order, each searched to the end. */
 function dporShard(program: Program, opts: ShardOptions): ShardResult {
   const t0 = performance.now();
   const unitCount = opts.units ?? DEFAULT_UNITS;
-  const plan = planUnits(program, unitCount, opts.maxSteps);
+  const watch = opts.watch;
+  const plan = planUnits(program, unitCount, opts.maxSteps, PROBE_RUNS, watch?.record.bind(watch));
   const own = unitsOfShard(plan, opts.shard);
-  const head = base(program, opts, true, unitCount);
+  const head = shardHead(program.name, opts);
   const kept = (opts.resume?.units ?? []).filter((x) => x.end !== undefined);
   const units: ShardUnit[] = [...kept];
+  for (const x of kept) watch?.unit(x);
   let runs = kept.reduce((a, x) => a + x.runs, 0);
   let steps = kept.reduce((a, x) => a + x.steps, 0);
   let boundCut = kept.some((x) => x.end === 'preemptions');
@@ -338,36 +396,16 @@ function dporShard(program: Program, opts: ShardOptions): ShardResult {
     const strategy = new DporStrategy(preemptions, plan[u]!.prefix);
     const left = maxRuns - runs;
     const time = deadline - performance.now();
-    const v =
-      left <= 0 || time <= 0
-        ? ({ kind: 'bounded', cut: left <= 0 ? 'runs' : 'time', runs: 0, steps: 0 } as const)
-        : explore(program, {
-            strategy,
-            maxRuns: left,
-            timeLimitMs: time,
-            ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
-            ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
-            // Within a unit too: a lower violation elsewhere, or an interrupt (key -1).
-            ...(stopAbove ? { shouldStop: () => u > stopAbove() } : {}),
-          });
-    runs += v.runs;
-    steps += v.steps;
-    const end =
-      v.kind === 'verified'
-        ? 'complete'
-        : v.kind === 'bounded' && v.cut === 'preemptions'
-          ? 'preemptions'
-          : null;
-    units.push({ index: u, runs: v.runs, steps: v.steps, ...(end ? { end } : {}) });
-    if (v.kind === 'violation') {
+    const result = (v: Found): ShardResult => {
+      const unit: ShardUnit = { index: u, runs: v.runs, steps: v.steps };
       return {
         ...head,
         status: 'violation',
         cut: null,
-        runs,
-        steps,
+        runs: runs + v.runs,
+        steps: steps + v.steps,
         ms: ms(),
-        units,
+        units: [...units, unit],
         violation: {
           at: u,
           runsInUnit: v.runs,
@@ -376,7 +414,47 @@ function dporShard(program: Program, opts: ShardOptions): ShardResult {
           ...(v.shrink ? { shrink: v.shrink } : {}),
         },
       };
-    }
+    };
+    let unitSteps = 0;
+    watch?.next(u, 1, runs, steps);
+    const v: Verdict | { kind: 'bounded'; cut: 'runs' | 'time'; runs: 0; steps: 0 } =
+      left <= 0 || time <= 0
+        ? ({ kind: 'bounded', cut: left <= 0 ? 'runs' : 'time', runs: 0, steps: 0 } as const)
+        : exploreShard(
+            program,
+            {
+              strategy: recorded(strategy, watch?.record.bind(watch)),
+              maxRuns: left,
+              timeLimitMs: time,
+              ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+              ...(opts.shrink === undefined ? {} : { shrink: opts.shrink }),
+              // Within a unit too: a lower violation elsewhere, or an interrupt (key -1).
+              ...(stopAbove ? { shouldStop: () => u > stopAbove() } : {}),
+              ...(watch
+                ? {
+                    onRun: (n: number, r: { steps: number }) => {
+                      unitSteps += r.steps;
+                      watch.next(u, n + 1, runs + n, steps + unitSteps);
+                    },
+                  }
+                : {}),
+            },
+            undefined,
+            watch,
+            result,
+          );
+    if (v.kind === 'violation') return result(v);
+    runs += v.runs;
+    steps += v.steps;
+    const end =
+      v.kind === 'verified'
+        ? 'complete'
+        : v.kind === 'bounded' && v.cut === 'preemptions'
+          ? 'preemptions'
+          : null;
+    const unit: ShardUnit = { index: u, runs: v.runs, steps: v.steps, ...(end ? { end } : {}) };
+    units.push(unit);
+    watch?.unit(unit);
     if (v.kind === 'bounded') {
       if (v.cut === 'preemptions') {
         boundCut = true;
@@ -399,4 +477,32 @@ function dporShard(program: Program, opts: ShardOptions): ShardResult {
     units,
     violation: null,
   };
+}
+
+type Found = Extract<Verdict, { kind: 'violation' }>;
+
+/** The strategy with its runs' schedulers recorded for a watched shard, or as it is. */
+function recorded(s: Strategy, record: ((s: Scheduler) => Scheduler) | undefined): Strategy {
+  return record ? recordingStrategy(s, record) : s;
+}
+
+/**
+ * explore; watched, a violation is shrunk after the search rather than in it, between
+ * `shrinking` calls that hand the watcher the result as found (`result` of the unshrunk
+ * verdict): the same verdict either way.
+ */
+function exploreShard(
+  program: Program,
+  eo: ExploreOptions,
+  start: { runs: number; steps: number } | undefined,
+  watch: ShardWatch | undefined,
+  result: (v: Found) => ShardResult,
+): Verdict {
+  if (!watch) return explore(program, eo, start);
+  const v = explore(program, { ...eo, shrink: false }, start);
+  if (v.kind !== 'violation') return v;
+  watch.shrinking(result(v));
+  const s = shrunk(program, v.violation, v.token, eo);
+  watch.shrinking(null);
+  return { ...v, ...s };
 }

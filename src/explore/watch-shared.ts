@@ -1,5 +1,6 @@
 import type { Runtime, Scheduler } from '../sim/runtime.js';
 import type { SimThread } from '../sim/thread.js';
+import type { Strategy } from './strategy.js';
 
 /**
  * What a watched search's worker shares with the thread that watches it, without a message
@@ -22,6 +23,61 @@ export const PHASE_LOAD = 0;
 export const PHASE_RUN = 1;
 export const PHASE_SHRINK = 2;
 export const PHASE_DONE = 3;
+
+/**
+ * A watched shard's counts, in a Float64Array (run indices and step counts outgrow an
+ * Int32): the steps done, and the key, runs-in-unit and shard runs the run in progress would
+ * be reported with if it hung (src/explore/shard.ts, ShardWatch.next).
+ */
+export const COUNT_STEPS = 0;
+export const COUNT_AT = 1;
+export const COUNT_RUNS_IN_UNIT = 2;
+export const COUNT_RUNS = 3;
+export const COUNT_SLOTS = 4;
+
+/** Shrinking runs candidates without a heartbeat: it gets this many step timeouts, at least 20 s. */
+const SHRINK_TIMEOUTS = 10;
+const MIN_SHRINK_MS = 20_000;
+
+/** How often a watcher polls a heartbeat: a quarter of the step timeout, within 10..100 ms. */
+export function pollMs(timeoutMs: number): number {
+  return Math.max(10, Math.min(100, Math.floor(timeoutMs / 4)));
+}
+
+/**
+ * The watcher's side of one worker's `ctrl`: how long its heartbeat and phase have stood
+ * still. A step stands still past the step timeout, a shrink past 10 of them (at least 20 s);
+ * loading and the end are never timed.
+ */
+export class Stall {
+  private beat = -1;
+  private phase = -1;
+  private since = performance.now();
+
+  constructor(
+    private readonly ctrl: Int32Array,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** The phase (PHASE_RUN or PHASE_SHRINK) that has stood still past its limit, or null. */
+  poll(now: number = performance.now()): number | null {
+    const b = Atomics.load(this.ctrl, HEARTBEAT);
+    const p = Atomics.load(this.ctrl, PHASE);
+    if (b !== this.beat || p !== this.phase) {
+      this.beat = b;
+      this.phase = p;
+      this.since = now;
+      return null;
+    }
+    const limit =
+      p === PHASE_RUN
+        ? this.timeoutMs
+        : p === PHASE_SHRINK
+          ? Math.max(MIN_SHRINK_MS, SHRINK_TIMEOUTS * this.timeoutMs)
+          : null;
+    return limit !== null && now - this.since >= limit ? p : null;
+  }
+}
 
 /**
  * A choices buffer for runs of at most `maxSteps` steps (each step makes at most two
@@ -93,8 +149,30 @@ export class RecordingScheduler implements Scheduler {
   }
 }
 
+/** The strategy with each run's scheduler recording: the same runs, in the same order. */
+export function recordingStrategy(s: Strategy, record: (s: Scheduler) => Scheduler): Strategy {
+  return {
+    name: s.name,
+    exhaustive: s.exhaustive,
+    nextRun: () => {
+      const next = s.nextRun();
+      return next === null ? null : record(next);
+    },
+    runDone: (r) => s.runDone(r),
+    ...(s.cut ? { cut: () => s.cut!() } : {}),
+  };
+}
+
 function sameChoices(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Lowers a split search's shared best violation key to `at`, unless it is lower already. */
+export function lowerBest(best: Int32Array, at: number): void {
+  for (;;) {
+    const cur = Atomics.load(best, 0);
+    if (at >= cur || Atomics.compareExchange(best, 0, cur, at) === cur) return;
+  }
 }

@@ -12,7 +12,6 @@ import { explore, runOnce, shrunk } from './explorer.js';
 import { resolveProgram } from './program-ref.js';
 import { makeStrategy } from './strategies/index.js';
 import { ReplayScheduler } from './strategies/replay.js';
-import type { Strategy } from './strategy.js';
 import type { Verdict } from './verdict.js';
 import {
   INTERRUPT,
@@ -22,6 +21,7 @@ import {
   PHASE_SHRINK,
   RecordingScheduler,
   RUNS,
+  recordingStrategy,
   VIOLATIONS,
 } from './watch-shared.js';
 import type { WatchJob, WatchReply } from './watchdog.js';
@@ -56,7 +56,7 @@ try {
   } else {
     const inner = makeStrategy(job.strategy, job.strategyOptions);
     if (job.state !== null) inner.restore?.(job.state);
-    const strategy = recording(inner, record);
+    const strategy = recordingStrategy(inner, record);
     let lastRuns = job.start.runs;
     let lastMs = performance.now();
     let steps = job.start.steps;
@@ -121,18 +121,4 @@ try {
     code: e instanceof MmulabError ? e.code : null,
     message: e instanceof Error ? e.message : String(e),
   });
-}
-
-/** The strategy with each run's scheduler recording: the same runs, in the same order. */
-function recording(s: Strategy, record: (s: Scheduler) => Scheduler): Strategy {
-  return {
-    name: s.name,
-    exhaustive: s.exhaustive,
-    nextRun: () => {
-      const next = s.nextRun();
-      return next === null ? null : record(next);
-    },
-    runDone: (r) => s.runDone(r),
-    ...(s.cut ? { cut: () => s.cut!() } : {}),
-  };
 }

@@ -16,23 +16,19 @@ import {
   CTRL_SLOTS,
   choicesBuffer,
   type HangPoint,
-  HEARTBEAT,
   INTERRUPT,
-  PHASE,
-  PHASE_RUN,
   PHASE_SHRINK,
+  pollMs,
   RUNS,
   readChoices,
   STEP,
+  Stall,
   VIOLATIONS,
 } from './watch-shared.js';
-import { workerUrl } from './workers.js';
+import { workerUrl } from './worker-url.js';
 
 /** How long one step may take before the watchdog calls it a hang (`--step-timeout`). */
 export const DEFAULT_STEP_TIMEOUT_MS = 2_000;
-/** Shrinking runs candidates without a heartbeat: it gets this many step timeouts, at least 20 s. */
-const SHRINK_TIMEOUTS = 10;
-const MIN_SHRINK_MS = 20_000;
 const DEFAULT_RUN_STEPS = 100_000;
 
 export interface WatchedExploreOptions {
@@ -312,7 +308,7 @@ export function describeHang(
   };
 }
 
-function stepTimeout(ms: number | undefined): number {
+export function stepTimeout(ms: number | undefined): number {
   const t = ms ?? DEFAULT_STEP_TIMEOUT_MS;
   if (!(Number.isInteger(t) && t > 0)) {
     throw new MmulabError(
@@ -342,45 +338,26 @@ function watch(
   const w = new Worker(workerUrl('watch-worker'), { workerData: job });
   return new Promise<Outcome>((resolve, reject) => {
     let settled = false;
-    let beat = -1;
-    let phase = -1;
-    let since = performance.now();
+    const stall = new Stall(ctrl, timeout);
     const finish = (f: () => void) => {
       if (settled) return;
       settled = true;
       clearInterval(timer);
       f();
     };
-    const timer = setInterval(
-      () => {
-        if (hooks.shouldStop?.()) Atomics.store(ctrl, INTERRUPT, 1);
-        hooks.onProgress?.(Atomics.load(ctrl, RUNS), Atomics.load(ctrl, VIOLATIONS));
-        const now = performance.now();
-        const b = Atomics.load(ctrl, HEARTBEAT);
-        const p = Atomics.load(ctrl, PHASE);
-        if (b !== beat || p !== phase) {
-          beat = b;
-          phase = p;
-          since = now;
-          return;
-        }
-        const limit =
-          p === PHASE_RUN
-            ? timeout
-            : p === PHASE_SHRINK
-              ? Math.max(MIN_SHRINK_MS, SHRINK_TIMEOUTS * timeout)
-              : null;
-        if (limit === null || now - since < limit) return;
-        const point: HangPoint = { step: Atomics.load(ctrl, STEP), choices: readChoices(ctrl, choices) };
-        const runs = Atomics.load(ctrl, RUNS);
-        const steps = new Float64Array(stepsBuf)[0]!;
-        finish(() => {
-          void w.terminate();
-          resolve(p === PHASE_SHRINK ? { kind: 'shrink-hang' } : { kind: 'hang', point, runs, steps });
-        });
-      },
-      Math.max(10, Math.min(100, Math.floor(timeout / 4))),
-    );
+    const timer = setInterval(() => {
+      if (hooks.shouldStop?.()) Atomics.store(ctrl, INTERRUPT, 1);
+      hooks.onProgress?.(Atomics.load(ctrl, RUNS), Atomics.load(ctrl, VIOLATIONS));
+      const p = stall.poll();
+      if (p === null) return;
+      const point: HangPoint = { step: Atomics.load(ctrl, STEP), choices: readChoices(ctrl, choices) };
+      const runs = Atomics.load(ctrl, RUNS);
+      const steps = new Float64Array(stepsBuf)[0]!;
+      finish(() => {
+        void w.terminate();
+        resolve(p === PHASE_SHRINK ? { kind: 'shrink-hang' } : { kind: 'hang', point, runs, steps });
+      });
+    }, pollMs(timeout));
     w.on('message', (m: WatchReply) => {
       if (settled) return;
       if (m.type === 'error') {

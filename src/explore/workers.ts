@@ -1,14 +1,14 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { MmulabError, type MmulabErrorCode } from '../errors.js';
+import { MmulabError } from '../errors.js';
 import { mergeShards } from './merge.js';
 import type { ProgramRef } from './program-ref.js';
 import type { ShardOptions, ShardResult } from './shard.js';
 import type { Verdict } from './verdict.js';
+import { runShardWorker, type ShardWatchdog } from './watch-shards.js';
 
-export interface ParallelOptions extends Omit<ShardOptions, 'shard' | 'stopAbove' | 'resume'> {
+export { workerUrl } from './worker-url.js';
+
+export interface ParallelOptions extends Omit<ShardOptions, 'shard' | 'stopAbove' | 'resume' | 'watch'> {
   /** Worker threads (default: every core, os.availableParallelism()). */
   readonly workers?: number;
   /**
@@ -21,6 +21,11 @@ export interface ParallelOptions extends Omit<ShardOptions, 'shard' | 'stopAbove
   readonly resume?: readonly ShardResult[];
   /** Receives the shards' results before they merge (for a resumable `--out` record). */
   readonly onShards?: (results: readonly ShardResult[]) => void;
+  /**
+   * Watch every worker (src/explore/watch-shards.ts): a run that stops returning in any of
+   * them is that shard's `driver-hang` violation, merged like any other (the lowest key wins).
+   */
+  readonly watchdog?: ShardWatchdog;
 }
 
 /** How often the main thread polls `shouldStop` while the workers run. */
@@ -38,7 +43,7 @@ export async function exploreParallel(ref: ProgramRef, opts: ParallelOptions): P
   if (!(Number.isInteger(n) && n >= 1)) {
     throw new MmulabError('MMULAB_BAD_OPTION', `workers must be a positive integer, got ${String(n)}`);
   }
-  const { workers: _, shouldStop, resume, onShards, ...shardOpts } = opts;
+  const { workers: _, shouldStop, resume, onShards, watchdog, ...shardOpts } = opts;
   if (resume !== undefined && resume.length !== n) {
     throw new MmulabError(
       'MMULAB_BAD_CHECKPOINT',
@@ -56,62 +61,19 @@ export async function exploreParallel(ref: ProgramRef, opts: ParallelOptions): P
         }, POLL_MS);
   try {
     const results = await Promise.all(
-      Array.from({ length: n }, (_, index) =>
-        runWorker({
-          ref,
-          opts: {
-            ...shardOpts,
-            shard: { index, count: n },
-            ...(resume === undefined ? {} : { resume: resume.find((r) => r.shard.index === index) }),
-          },
-          best,
-          stop,
-        }),
-      ),
+      Array.from({ length: n }, (_, index) => {
+        const own = resume?.find((r) => r.shard.index === index);
+        const opts = {
+          ...shardOpts,
+          shard: { index, count: n },
+          ...(own === undefined ? {} : { resume: own }),
+        };
+        return runShardWorker({ ref, opts, best, stop }, watchdog);
+      }),
     );
     onShards?.(results);
     return mergeShards(results);
   } finally {
     if (poll) clearInterval(poll);
   }
-}
-
-/**
- * A worker script next to this module (`worker`, `watch-worker`): the .js from dist/; under
- * tsx or vitest (running the .ts sources) a data: URL module registers tsx's loader in the
- * worker, then imports the .ts.
- */
-export function workerUrl(name = 'worker'): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL(`./${name}.js`, import.meta.url);
-  // The ESM entry of tsx/esm/api (require.resolve finds the CommonJS one next to it).
-  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const tsx = pathToFileURL(cjs.replace(/\.cjs$/, '.mjs')).href;
-  const worker = new URL(`./${name}.ts`, import.meta.url).href;
-  const code = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(worker)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-}
-
-type Reply =
-  | { readonly ok: true; readonly result: ShardResult }
-  | { readonly ok: false; readonly code: MmulabErrorCode | null; readonly message: string };
-
-function runWorker(data: unknown): Promise<ShardResult> {
-  const url = workerUrl();
-  return new Promise((resolve, reject) => {
-    const w = new Worker(url, { workerData: data });
-    let settled = false;
-    w.once('message', (m: Reply) => {
-      settled = true;
-      if (m.ok) resolve(m.result);
-      else if (m.code) reject(new MmulabError(m.code, m.message));
-      else reject(new Error(`[mmulab] worker failed: ${m.message}`));
-      void w.terminate();
-    });
-    w.once('error', (e) => {
-      if (!settled) reject(e);
-    });
-    w.once('exit', (code) => {
-      if (!settled) reject(new Error(`[mmulab] worker exited with code ${code} before reporting`));
-    });
-  });
 }

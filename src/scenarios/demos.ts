@@ -135,6 +135,7 @@ export function notifierRace(fixed: boolean, vcpus = 1, pages = 1): Demo {
     name: `notifier-race-${vcpus + 1}t-${fixed ? 'fixed' : 'buggy'}`,
     description: `vCPU fault vs munmap, ${vcpus} vCPU(s), ${pages} page(s), ${fixed ? 'with' : 'without'} the retry check`,
     expect: fixed ? 'verified' : 'violation',
+    closedState: true,
     setup(rt) {
       const mmuLock = new SpinLock('mmu_lock');
       const inProgress = new Word('in_progress', 0);

@@ -73,7 +73,7 @@ class RetryLoop<T> implements Generator<Step, T, unknown> {
       const t = current();
       this.t = t;
       // A finished loop's record is reused by the thread's next loop (one per nesting level).
-      this.it = t.retryPool.pop() ?? { observed: [], dirty: false };
+      this.it = t.retryPool.pop() ?? { observed: [], dirty: false, history: 0 };
       t.retries.push(this.it);
     }
     try {
@@ -81,15 +81,22 @@ class RetryLoop<T> implements Generator<Step, T, unknown> {
         if (this.inner === null) {
           // Resumed after the retry step: the next iteration starts.
           this.inner = this.body();
+          this.it!.history = this.t.history;
           input = undefined;
         }
         const r = this.inner.next(input);
         if (!r.done) return r;
         if (r.value !== RETRY) {
+          // Only the loop's value reaches the code after it: the thread is where the loop
+          // started, plus that value (src/sim/state.ts).
+          currentRt().scopeReturned(this.t, this.it!.history, r.value);
           this.close();
           return { value: r.value as T, done: true };
         }
         this.inner = null;
+        // The failed iteration's locals are gone (`goto retry`): the thread is back in the
+        // state it started the iteration in, but for what the iteration read (its retry key).
+        this.t.history = this.it!.history;
         return this.t.retryStep;
       }
     } catch (e) {

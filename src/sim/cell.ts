@@ -1,5 +1,6 @@
 import { accessAudit } from './audit.js';
-import { current } from './runtime.js';
+import { current, currentRt } from './runtime.js';
+import { type StateKey, valueKey } from './state.js';
 import { fmt, oneStep, type Sim, SimObject, Step, sameValue } from './step.js';
 import type { SimThread } from './thread.js';
 
@@ -50,8 +51,11 @@ export class Word<T = number> extends SimObject {
    */
   locked(): T {
     const t = current();
-    for (const it of t.retries) it.observed.push(this, this.value);
-    return this.value;
+    const v = this.value;
+    for (const it of t.retries) it.observed.push(this, v);
+    // What the thread read without a step is part of its state, as a step's result is.
+    currentRt().noteLocalRead(t, v);
+    return v;
   }
 
   /**
@@ -98,6 +102,13 @@ export class Word<T = number> extends SimObject {
 
   override snapshot(): unknown {
     return this.v;
+  }
+
+  override stateKey(): StateKey | null {
+    const v = this.v;
+    if (typeof v === 'number') return v;
+    if (typeof v === 'boolean') return v ? 't' : 'f';
+    return valueKey(v);
   }
 
   override describe(step: Step, result: unknown): string {

@@ -139,6 +139,8 @@ export function enableLockdep(rt: Runtime): Lockdep {
   if (!v) {
     v = new Lockdep();
     validators.set(rt, v);
+    // The lock-order graph a run builds is state no stateKey names.
+    rt.markStateOpaque();
     everEnabled = true;
   }
   return v;

@@ -1,3 +1,4 @@
+import { packInt, type StateTable } from './state.js';
 import { resetSerials, type Sim, SimObject, Step } from './step.js';
 import { SimThread } from './thread.js';
 import type { SimEvent, SimObserver } from './trace.js';
@@ -28,6 +29,11 @@ export interface Scheduler {
    * them. Choices are unaffected.
    */
   readonly replayedSteps?: number;
+  /**
+   * Optional: a search that caches states gives its table here; a run of a program with
+   * `closedState` then tracks its threads' histories, and `Runtime.stateKey` names its state.
+   */
+  readonly stateTable?: StateTable;
 }
 
 export interface RunOptions {
@@ -36,6 +42,8 @@ export interface RunOptions {
   readonly maxSteps?: number;
   /** Receives every event of the run; leave unset and recording costs nothing. */
   readonly observer?: SimObserver;
+  /** The program's `closedState` (src/sim/program.ts): its state may be tracked. */
+  readonly closedState?: boolean;
 }
 
 /** An invariant watched after every step; returns a message when broken, else null. */
@@ -117,10 +125,17 @@ export class Runtime extends SimObject {
   readonly observer: SimObserver | null;
   private readonly spawnStep = new Step(this, 'spawn', 'none');
   private readonly chooseStep = new Step(this, 'choose', 'none');
+  /** When the run's state is tracked: the table of thread histories, and every object made. */
+  private readonly states: StateTable | null;
+  private readonly objects: SimObject[] | null;
+  private stateOpaque = false;
+  /** How many objects setup made (see stateKey). */
+  private setupObjects = -1;
 
   constructor(opts: RunOptions) {
     super('runtime');
-    resetSerials();
+    this.states = (opts.closedState === true && opts.scheduler.stateTable) || null;
+    this.objects = resetSerials(this.states !== null);
     this.serial = -1;
     this.scheduler = opts.scheduler;
     this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
@@ -159,6 +174,7 @@ export class Runtime extends SimObject {
       currentRuntime = savedRt;
       this.running = null;
     }
+    if (this.objects !== null) this.setupObjects = this.objects.length;
   }
 
   /**
@@ -167,6 +183,44 @@ export class Runtime extends SimObject {
    */
   invariant(name: string, check: () => string | null, reads?: readonly SimObject[]): void {
     this.invariants.push({ name, check, reads: reads ?? null });
+  }
+
+  /**
+   * The run's state as a string that equal states share, or null when it is not tracked or
+   * holds an object or a thread history that cannot be named (src/sim/state.ts).
+   */
+  override stateKey(): string | null {
+    const objs = this.objects;
+    if (objs === null || this.stateOpaque) return null;
+    // An object made after setup sits where the interleaving put it in creation order: a
+    // state holding one is not named (it would need its creator's identity in the key).
+    if (objs.length !== this.setupObjects) return null;
+    const table = this.states!;
+    let key = '';
+    for (let i = 0; i < objs.length; i++) {
+      const k = objs[i]!.stateKey();
+      if (k === null) return null;
+      key = packInt(key, table.intern(k));
+    }
+    return key;
+  }
+
+  /** Something outside the objects and threads keeps state (lockdep's graph): no state is named. */
+  markStateOpaque(): void {
+    this.stateOpaque = true;
+  }
+
+  /**
+   * Thread `t` left a scope whose locals are gone (a retryLoop), with `value`: its history
+   * becomes the one it entered the scope with, extended by the value.
+   */
+  scopeReturned(t: SimThread, entered: number, value: unknown): void {
+    if (this.states !== null) t.history = this.states.extend(entered, value);
+  }
+
+  /** A value thread `t` read without a step (Word.locked): part of its history, as a step's result. */
+  noteLocalRead(t: SimThread, value: unknown): void {
+    if (this.states !== null) t.history = this.states.extend(t.history, value);
   }
 
   /** Emits a trace event if someone listens. */
@@ -291,6 +345,10 @@ export class Runtime extends SimObject {
     }
     if (s.writes) s.obj.version++;
     if (observing) this.observe(t, s.obj, before);
+    // A coarse step may leave in the thread's locals more than it returns: opaque.
+    // The retry step returns to where the iteration started (RetryLoop reset the history).
+    if (this.states !== null && s !== t.retryStep)
+      t.history = s.touches.length > 0 ? -1 : this.states.extend(t.history, result);
     if (this.observer) {
       this.observer({
         type: 'step',

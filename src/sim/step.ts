@@ -1,3 +1,4 @@
+import type { StateKey } from './state.js';
 import type { SimThread } from './thread.js';
 
 /**
@@ -140,6 +141,17 @@ export abstract class SimObject {
   serial: number;
   constructor(readonly name: string) {
     this.serial = nextSerial++;
+    if (tracked !== null) tracked.push(this);
+  }
+
+  /**
+   * This object's state as a string that equal states share, for a search that caches
+   * states (src/sim/state.ts): everything a step's enabledness, effect or result, or a
+   * retry's snapshot, depends on. Null (the default) when the class does not say: a state
+   * holding such an object is never cached.
+   */
+  stateKey(): StateKey | null {
+    return null;
   }
 
   /** Whether `step` may run now for thread `t`; a false answer blocks the thread. */
@@ -187,9 +199,17 @@ export abstract class SimObject {
 /** Serial 0 is reserved for explorer pseudo-objects made outside any run. */
 let nextSerial = 1;
 
-/** Called when a run starts: the objects its setup and steps create count from 1 again. */
-export function resetSerials(): void {
+/** The objects made in the run, in creation order, when its state is tracked (see resetSerials). */
+let tracked: SimObject[] | null = null;
+
+/**
+ * Called when a run starts: the objects its setup and steps create count from 1 again. With
+ * `track`, they are also listed in the array returned (the run's state, src/sim/state.ts).
+ */
+export function resetSerials(track = false): SimObject[] | null {
   nextSerial = 1;
+  tracked = track ? [] : null;
+  return tracked;
 }
 
 /**

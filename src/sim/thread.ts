@@ -1,3 +1,4 @@
+import { type StateKey, valueKey } from './state.js';
 import { type Sim, SimObject, Step, sameValue } from './step.js';
 
 /** Values a retry iteration read: object, then the snapshot it had, flattened in pairs. */
@@ -5,6 +6,8 @@ export interface RetryIteration {
   observed: unknown[];
   /** A read-modify-write whose result the iteration used changed its object: no stutter. */
   dirty: boolean;
+  /** The thread's history when the iteration started (src/sim/state.ts). */
+  history: number;
 }
 
 /**
@@ -35,6 +38,11 @@ export class SimThread extends SimObject {
   daemon = false;
   /** The step a failed retry iteration waits on (see retryLoop). */
   readonly retryStep: Step = new Step(this, 'retry', 'none', false);
+  /**
+   * The thread's local state, when the run tracks states (src/sim/state.ts): the interned
+   * sequence of the values its steps returned; -1 once one was opaque.
+   */
+  history = 0;
 
   constructor(
     readonly id: number,
@@ -42,6 +50,30 @@ export class SimThread extends SimObject {
     readonly gen: Sim<unknown>,
   ) {
     super(name);
+  }
+
+  /**
+   * Its code's state (the history), what only other threads change (`woken`) and what its
+   * open retry iterations compare against (their snapshots decide whether it is enabled).
+   */
+  override stateKey(): StateKey | null {
+    const h = this.history;
+    if (h < 0) return null;
+    if (this.retries.length === 0 && this.held.length === 0 && this.atomic.length === 0 && !this.woken)
+      return this.done ? -1 - h : h;
+    let k = `${h}${this.done ? 'x' : ''}${this.woken ? 'w' : ''}/${this.atomic.length}`;
+    for (const l of this.held) k += `,${l.serial}`;
+    for (const it of this.retries) {
+      k += it.dirty ? '(d' : '(';
+      const o = it.observed;
+      for (let i = 0; i < o.length; i += 2) {
+        const v = valueKey(o[i + 1]);
+        if (v === null) return null;
+        k += `${(o[i] as SimObject).serial}=${v},`;
+      }
+      k += ')';
+    }
+    return k;
   }
 
   get label(): string {

@@ -73,6 +73,8 @@ export function build(g: GenProgram): { program: Program; finalState: () => stri
   let locals: number[] = [];
   const program: Program = {
     name: 'generated',
+    // Each thread's locals (ls[ti]) are its own, computed from what its steps returned.
+    closedState: true,
     setup(rt) {
       cells = Array.from({ length: g.cells }, (_, i) => new Word(`c${i}`, 0));
       // Lock 0 is a spinlock, the others mutexes: both declare which release/acquire pairs are

@@ -37,4 +37,14 @@ describe("a run's memory is bounded without an observer", () => {
       expect(r.growth).toBeLessThan(20 * 90_000);
     }, 60_000);
   }
+
+  // dpor keeps the run's events: one node per event (its thread, the enabled set, the
+  // backtrack and done sets, its vector clock and footprint) and an undo record per access.
+  // Shared arrays for the sets most nodes never change and one footprint per object keep
+  // that at ~360 bytes (it was ~890, and a 100,000-step run did not fit in 64 MB).
+  it('dpor: a 110,000-step run completes in 64 MB, heap growing < 400 bytes a step', () => {
+    const r = longRun('dpor');
+    expect([r.verdict, r.steps]).toEqual(['bounded', 110_000]);
+    expect(r.growth).toBeLessThan(400 * 90_000);
+  }, 60_000);
 });

@@ -4,12 +4,19 @@ import { MmulabError } from '../../errors.js';
 import { parseShardResult } from '../../explore/merge.js';
 import { parseShard, runShard, type ShardOptions, type ShardResult } from '../../explore/shard.js';
 import type { Verdict } from '../../explore/verdict.js';
+import { runShardWatched, type ShardWatchdog } from '../../explore/watch-shards.js';
 import { exploreParallel } from '../../explore/workers.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
 import { wantsReports } from '../reports.js';
 import { scenarioRef } from '../scenario-ref.js';
 import { readResume, type SearchHeader, SearchLog } from '../search-log.js';
-import { type ExploreCliOptions, printVerdict, type SearchDescription, verdictJson } from './explore.js';
+import {
+  type ExploreCliOptions,
+  printVerdict,
+  type SearchDescription,
+  verdictJson,
+  watched,
+} from './explore.js';
 
 export interface SplitSearch extends SearchDescription {
   readonly maxRuns: number;
@@ -19,6 +26,8 @@ export interface SplitSearch extends SearchDescription {
  * `mmulab explore --workers N` and `--shard i/n`: the split search of src/explore/shard.ts,
  * on worker threads (merged here) or one shard in this process (merged by `mmulab merge`).
  * Split runs do not checkpoint: --out with --shard is the shard's result, not a JSONL record.
+ * With --driver or --step-timeout every shard runs on a watched worker thread, as the single
+ * search does: a run that stops returning is that shard's driver-hang violation.
  */
 export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOptions): Promise<number> {
   if (opts.resume !== undefined && opts.shard !== undefined) {
@@ -45,6 +54,16 @@ export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOp
     ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
     ...(opts.timeLimit === undefined ? {} : { timeLimitMs: opts.timeLimit }),
   };
+  const ref = scenarioRef({
+    scenario: s.scenario,
+    design: s.design,
+    bugs: s.bugs,
+    driver: opts.driver ?? null,
+    lockdep: opts.lockdep === true,
+  });
+  const watchdog: ShardWatchdog | undefined = watched(opts)
+    ? { program: s.program, ...(opts.stepTimeout === undefined ? {} : { stepTimeoutMs: opts.stepTimeout }) }
+    : undefined;
   if (opts.shard === undefined) {
     if (opts.out !== undefined && opts.resume !== undefined && opts.out !== opts.resume) {
       throw new MmulabError(
@@ -52,20 +71,13 @@ export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOp
         '--resume appends to the file it resumes: give --out the same file, or no --out',
       );
     }
-    const ref = scenarioRef({
-      scenario: s.scenario,
-      design: s.design,
-      bugs: s.bugs,
-      driver: opts.driver ?? null,
-      lockdep: opts.lockdep === true,
-    });
     const workers = typeof opts.workers === 'number' ? opts.workers : availableParallelism();
     const header = { ...searchHeader(s, opts), workers };
     const resume = opts.resume === undefined ? undefined : readSplitResume(opts.resume, header);
     // ^C stops every worker after its run in progress; the merged partial verdict is printed.
     // Handled from before the header is written: a test (or a user) may ^C as soon as it is.
     // A second ^C takes the default action (exit 130): a shard stuck in a driver loop that
-    // never yields (split searches are not watched) never reads the flag.
+    // never yields (unwatched: --no-watchdog) never reads the flag.
     let interrupted = false;
     const onSigint = () => {
       if (!interrupted) {
@@ -95,6 +107,7 @@ export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOp
           shards = r;
         },
         ...(resume === undefined ? {} : { resume }),
+        ...(watchdog === undefined ? {} : { watchdog }),
       });
     } finally {
       process.off('SIGINT', onSigint);
@@ -120,7 +133,9 @@ export async function runSplitExplore(io: Io, s: SplitSearch, opts: ExploreCliOp
       "a shard writes no trace or report: replay the merged verdict's token for them",
     );
   }
-  const r = runShard(s.program, { ...split, shard });
+  const r = watchdog
+    ? await runShardWatched(ref, { ...split, shard }, watchdog)
+    : runShard(s.program, { ...split, shard });
   const text = `${JSON.stringify(r)}\n`;
   if (opts.out !== undefined) {
     try {

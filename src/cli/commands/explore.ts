@@ -13,7 +13,7 @@ import { encodeToken } from '../../sim/token.js';
 import type { Violation } from '../../sim/violation.js';
 import { colours, verdictColour } from '../colour.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
-import { loadDriver } from '../load-driver.js';
+import { loadCliDriver } from '../load-driver-watched.js';
 import { collect, duration, nonNegativeInt, positiveInt } from '../parse.js';
 import { SearchProgress } from '../progress.js';
 import { addReportFlags, type ReportFlags, wantsReports, writeRunReports } from '../reports.js';
@@ -119,12 +119,6 @@ export async function runExplore(
     throw new MmulabError(
       'MMULAB_BAD_OPTION',
       '--keep-going and --max-violations go on within one search: not with --workers or --shard',
-    );
-  }
-  if (split && opts.stepTimeout !== undefined) {
-    throw new MmulabError(
-      'MMULAB_BAD_OPTION',
-      '--step-timeout watches one search: not with --workers or --shard',
     );
   }
   if (split) {
@@ -462,6 +456,6 @@ export function registerExplore(program: Command, io: Io, setExit: (code: number
     );
   addReportFlags(cmd);
   cmd.action(async (name: string, opts: ExploreCliOptions) =>
-    setExit(await runExplore(io, name, opts, opts.driver ? await loadDriver(opts.driver) : undefined)),
+    setExit(await runExplore(io, name, opts, await loadCliDriver(opts))),
   );
 }

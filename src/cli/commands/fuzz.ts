@@ -25,7 +25,7 @@ import type { SecondaryMmuDriver } from '../../secondary-mmu/define.js';
 import type { SimEvent } from '../../sim/trace.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
 import { withExamples } from '../help.js';
-import { loadDriver } from '../load-driver.js';
+import { loadCliDriver } from '../load-driver-watched.js';
 import { collect, nonNegativeInt, positiveInt } from '../parse.js';
 import { renderReplayText } from './replay-text.js';
 
@@ -359,6 +359,6 @@ export function registerFuzz(program: Command, io: Io, setExit: (code: number) =
     ],
   ]);
   cmd.action(async (secondary: string | undefined, opts: FuzzCliOptions) =>
-    setExit(runFuzz(io, secondary, opts, opts.driver ? await loadDriver(opts.driver) : undefined)),
+    setExit(runFuzz(io, secondary, opts, await loadCliDriver(opts))),
   );
 }

@@ -6,7 +6,7 @@ import { driverScenarios } from '../../scenarios/races/driver-world.js';
 import type { SecondaryMmuDriver } from '../../secondary-mmu/define.js';
 import type { SimEvent } from '../../sim/trace.js';
 import { EXIT_OK, EXIT_VIOLATION, type Io } from '../exit.js';
-import { loadDriver } from '../load-driver.js';
+import { loadCliDriver } from '../load-driver-watched.js';
 import { collect, positiveInt } from '../parse.js';
 import { addReportFlags, type ReportFlags, wantsReports, writeRunReports } from '../reports.js';
 import { scenarioRef } from '../scenario-ref.js';
@@ -88,6 +88,6 @@ export function registerReplay(program: Command, io: Io, setExit: (code: number)
     .option('--no-watchdog', 'replay a --driver token in this thread, unwatched');
   addReportFlags(cmd);
   cmd.action(async (name: string, opts: ReplayCliOptions) =>
-    setExit(await runReplay(io, name, opts, opts.driver ? await loadDriver(opts.driver) : undefined)),
+    setExit(await runReplay(io, name, opts, await loadCliDriver(opts))),
   );
 }

@@ -1,5 +1,5 @@
 import type { RunResult, Runtime, Scheduler } from '../../sim/runtime.js';
-import type { Step } from '../../sim/step.js';
+import { SimObject, type Step } from '../../sim/step.js';
 import { WaitQueue } from '../../sim/sync/waitqueue.js';
 import type { SimThread } from '../../sim/thread.js';
 import {
@@ -10,6 +10,14 @@ import {
   type Visibility,
   withExit,
 } from '../footprint.js';
+import {
+  type CachedState,
+  MAX_THREADS,
+  merge,
+  type SavedStateCache,
+  StateCache,
+  type Summary,
+} from '../state-cache.js';
 import { badCheckpoint, isCount, isRecord, type Strategy } from '../strategy.js';
 import type { Cut } from '../verdict.js';
 
@@ -17,11 +25,11 @@ import type { Cut } from '../verdict.js';
 interface Node {
   /** Thread that takes the event. */
   tid: number;
-  /** Threads enabled before it, by id. */
+  /** Threads enabled before it, by id (shared between nodes: never changed). */
   enabled: number[];
-  /** Threads still to try here (FG05's backtrack set). */
+  /** Threads still to try here (FG05's backtrack set; changed only through withThread). */
   backtrack: number[];
-  /** Threads tried here. */
+  /** Threads tried here (changed only through withThread). */
   done: number[];
   /** Threads asleep here: an equivalent schedule starting with them was explored (never mutated: shared). */
   sleep: number[];
@@ -40,6 +48,16 @@ interface Node {
    * that replays the event. Not part of a checkpoint (null after restore: taken anew).
    */
   fp: Footprint | null;
+  /**
+   * The state before the event, when the state cache names it (choice points of a program
+   * with closed state); stored in the cache when the node is popped. Not checkpointed.
+   */
+  key: string | null;
+  /**
+   * The accesses of the subtree below (state-cache.ts): the node's own set if it has a key,
+   * else its nearest keyed ancestor's (everything below a node is below its ancestors).
+   */
+  sum: Summary;
 }
 
 type Clock = number[];
@@ -182,8 +200,11 @@ export class DporStrategy implements Strategy {
   private freshFrom = 0;
   private pos = 0;
   private rt: Runtime | null = null;
-  /** This run's step of each event (coEnabled compares this run's Step objects). */
-  private readonly evStep: Step[] = [];
+  /**
+   * This run's step of each event, for coEnabled (which compares this run's Step objects);
+   * null for a step on an object whose steps are all co-enabled (a word's: nothing to keep).
+   */
+  private readonly evStep: (Step | null)[] = [];
   private childSleep: number[] = [];
   private readonly fpCache: (Footprint | undefined)[] = [];
   private blocked = false;
@@ -191,6 +212,16 @@ export class DporStrategy implements Strategy {
 
   /** Choices (token form) consumed so far in this run, for the forced prefix. */
   private choiceK = 0;
+
+  /** Explored states, for a program with closed state (null: stateless, or a preemption bound). */
+  private readonly cache: StateCache | null;
+  /** The program's runs name their states (decided at the first run). */
+  private caching = false;
+  private probed = false;
+  /** This run reached a cached state: it ends there. */
+  private hit: CachedState | null = null;
+  /** This run's new node is a state explored from another sleep set (see pickThread). */
+  private partial: CachedState | null = null;
 
   /**
    * `prefix` forces the run's first choices (thread ids at choice points, `choose` values, as
@@ -203,7 +234,17 @@ export class DporStrategy implements Strategy {
   constructor(
     readonly preemptionBound: number | null = null,
     private readonly prefix: readonly number[] = [],
-  ) {}
+    stateCache = true,
+  ) {
+    // A preemption bound makes a state's subtree depend on the preemptions before it.
+    this.cache = stateCache && preemptionBound === null ? new StateCache() : null;
+  }
+
+  /** States in the cache, and runs cut at one (0 and 0 for a stateless search). */
+  cacheStats(): { states: number; hits: number; partialHits: number } {
+    const c = this.cache;
+    return { states: c?.size ?? 0, hits: c?.hits ?? 0, partialHits: c?.partialHits ?? 0 };
+  }
 
   cut(): Cut | null {
     return this.droppedByBound ? 'preemptions' : null;
@@ -221,8 +262,11 @@ export class DporStrategy implements Strategy {
     this.blocked = false;
     this.pickedNew = -1;
     this.choiceK = 0;
+    this.hit = null;
+    this.partial = null;
     return {
-      pickThread: (enabled) => this.pickThread(enabled),
+      ...(this.cache === null ? {} : { stateTable: this.cache.table }),
+      pickThread: (enabled, rt) => this.pickThread(enabled, rt),
       pickValue: (n) => this.pickValue(n),
       beforeStep: (t, rt) => this.beforeStep(t, rt),
       // The stack's events before its last node are the previous run's, whose states it checked.
@@ -230,7 +274,7 @@ export class DporStrategy implements Strategy {
     };
   }
 
-  private pickThread(enabled: readonly SimThread[]): number {
+  private pickThread(enabled: readonly SimThread[], rt: Runtime): number {
     const i = this.pos;
     const node = this.stack[i];
     const forced = this.choiceK < this.prefix.length ? this.prefix[this.choiceK]! : -1;
@@ -264,34 +308,48 @@ export class DporStrategy implements Strategy {
         fixedValue: false,
         clock: null,
         fp: null,
+        key: null,
+        sum: this.inheritedSum(i),
       });
       this.pickedNew = i;
       return k;
     }
     // A new node: the previous thread if it may run (no preemption), else the first awake one.
-    const sleep = this.childSleep;
-    const prev = i > 0 ? this.stack[i - 1]!.tid : -1;
-    let k = -1;
-    for (let j = 0; j < enabled.length; j++) {
-      const id = enabled[j]!.id;
-      if (sleep.includes(id)) continue;
-      if (id === prev) {
-        k = j;
-        break;
-      }
-      if (k < 0) k = j;
-    }
+    let sleep = this.childSleep;
+    let k = firstAwake(enabled, sleep, i > 0 ? this.stack[i - 1]!.tid : -1);
     if (k < 0) {
       this.blocked = true;
       return 0;
     }
+    let key: string | null = null;
+    if (this.cachingOn(rt)) {
+      key = rt.threads.length < MAX_THREADS ? rt.stateKey() : null;
+      const cached = key === null ? null : this.cache!.lookup(key);
+      if (cached !== null) {
+        const missing = cached.sleep.filter((r) => !sleep.includes(r));
+        if (missing.length === 0) {
+          this.hit = cached;
+          this.blocked = true;
+          return 0;
+        }
+        // Explored before from sleep set Z' where this run has Z: every trace from here was
+        // run but those starting with a thread of Z' \ Z. Only those are explored: the
+        // others are asleep here, as if run first (Godefroid's thesis, state caching with
+        // sleep sets). The node's races with the cached runs are added in beforeStep.
+        this.cache!.partialHits++;
+        this.partial = cached;
+        sleep = [...sleep];
+        for (const t of enabled) if (!sleep.includes(t.id) && !missing.includes(t.id)) sleep.push(t.id);
+        k = firstAwake(enabled, sleep, i > 0 ? this.stack[i - 1]!.tid : -1);
+      }
+    }
     const tid = enabled[k]!.id;
-    const ids = enabled.map((t) => t.id);
+    const ids = enabledIds(enabled);
     this.stack.push({
       tid,
       enabled: ids,
-      backtrack: [tid],
-      done: [tid],
+      backtrack: only(tid),
+      done: only(tid),
       sleep,
       n: 0,
       v: 0,
@@ -300,6 +358,8 @@ export class DporStrategy implements Strategy {
       fixedValue: false,
       clock: null,
       fp: null,
+      key,
+      sum: key === null ? this.inheritedSum(i) : [],
     });
     this.pickedNew = i;
     return k;
@@ -329,17 +389,22 @@ export class DporStrategy implements Strategy {
     if (this.rt === null) {
       this.rt = rt;
       this.vis ??= invariantVisibility(rt);
+      this.cachingOn(rt);
       this.noteNewThreads(null, false);
     } else {
       this.finishEvent(this.pos - 1);
     }
-    if (this.blocked) return false;
+    if (this.blocked) {
+      this.cutHere();
+      return false;
+    }
     const i = this.pos;
     let node = this.stack[i];
     if (i >= this.replayLen && this.pickedNew !== i) {
       // A single enabled thread: no choice, but still an event of the search.
       if (this.childSleep.includes(t.id)) {
         this.blocked = true;
+        this.cutHere();
         return false;
       }
       node = {
@@ -356,16 +421,30 @@ export class DporStrategy implements Strategy {
         fixedValue: false,
         clock: null,
         fp: null,
+        key: null,
+        sum: this.inheritedSum(i),
       };
       this.stack.push(node);
     }
     if (!node || node.tid !== t.id) nondeterministic(i, `thread ${t.id} runs where thread ${node?.tid} did`);
-    this.evStep[i] = t.pending!;
+    const step = t.pending!;
+    this.evStep[i] = step.obj.coEnabled === SimObject.prototype.coEnabled ? null : step;
     this.pos++;
     // A replayed event an earlier run applied: its clock, footprint and races are known.
     if (i < this.freshFrom) {
       this.fpCache[t.id] = undefined;
       return true;
+    }
+    // The state before a new event: every thread's pending step is in the subtree's summary.
+    if (this.caching && i >= this.replayLen) {
+      this.addPending(node.sum);
+      const cached = this.partial;
+      if (cached !== null) {
+        this.partial = null;
+        merge(node.sum, cached.summary);
+        for (let k = 0; k < cached.tids.length; k++)
+          this.raceCached(cached.tids[k]!, cached.serials[k]!, cached.writes[k]!, i);
+      }
     }
     const fp = this.pendingFootprint(t);
     this.fpCache[t.id] = undefined;
@@ -390,7 +469,7 @@ export class DporStrategy implements Strategy {
       const next: number[] = [];
       for (const r of node.sleep) this.keepAsleep(next, r, fp);
       for (const r of node.done) if (r !== t.id) this.keepAsleep(next, r, fp);
-      this.childSleep = next;
+      this.childSleep = next.length === 0 ? NO_THREADS : next;
     }
     return true;
   }
@@ -418,6 +497,7 @@ export class DporStrategy implements Strategy {
       // The exit is part of the event: later readers of the thread (join) are ordered after it.
       for (let k = 0; k < fp.objs.length; k++) if (fp.writes[k]) this.clocks.setW(fp.objs[k]!, clock);
     }
+    if (this.caching) this.cache!.add(node.sum, tid, fp);
     // A replayed event before the divergence point met the same pending steps in the run
     // that first took it, and that run added the same backtrack points: only its clock and
     // footprint are needed, for races with the events to come.
@@ -426,7 +506,7 @@ export class DporStrategy implements Strategy {
       return;
     }
     this.noteNewThreads(clock, true);
-    const step = this.evStep[i]!;
+    const step = this.evStep[i] ?? null;
     for (const p of rt.threads) {
       if (p.done || !p.pending || p.id === tid) continue;
       if (!coEnabled(step, p.pending)) continue;
@@ -456,12 +536,81 @@ export class DporStrategy implements Strategy {
         if (j <= best) break;
         if (j > upTo) continue;
         if (!dependent(this.stack[j]!.fp!, fp)) continue;
-        if (!coEnabled(this.evStep[j]!, p.pending!)) continue;
+        if (!coEnabled(this.evStep[j] ?? null, p.pending!)) continue;
         best = j;
         break;
       }
     }
     if (best >= 0) this.addBacktrack(best, p.id);
+  }
+
+  /** Whether this search caches states: decided once, by whether the first run names its state. */
+  private cachingOn(rt: Runtime): boolean {
+    if (!this.probed) {
+      this.probed = true;
+      this.caching = this.cache !== null && rt.stateKey() !== null;
+    }
+    return this.caching;
+  }
+
+  /** The summary set a keyless node at `i` adds to: its parent's (see Node.sum). */
+  private inheritedSum(i: number): Summary {
+    return this.stack[i - 1]?.sum ?? [];
+  }
+
+  /** Every live thread's pending step, into a summary. */
+  private addPending(into: Summary): void {
+    const cache = this.cache!;
+    for (const p of this.rt!.threads) {
+      if (!p.done && p.pending) cache.add(into, p.id, this.pendingFootprint(p));
+    }
+  }
+
+  /**
+   * The run ends here, before event `pos`: all enabled threads asleep, or a cached state.
+   * What the rest of the run would have raced with goes to the summary of the node before.
+   */
+  private cutHere(): void {
+    if (!this.caching) return;
+    const parent = this.stack[this.pos - 1];
+    if (parent === undefined) return;
+    const hit = this.hit;
+    if (hit === null) {
+      this.addPending(parent.sum);
+      return;
+    }
+    this.cache!.hits++;
+    merge(parent.sum, hit.summary);
+    for (let k = 0; k < hit.tids.length; k++)
+      this.raceCached(hit.tids[k]!, hit.serials[k]!, hit.writes[k]!, this.pos);
+  }
+
+  /**
+   * A step of the cut subtree (an access in the cached state's summary) races with the last
+   * event of another thread that touches the same object, one of them writing, and does not
+   * happen before the step's thread now. Later events of the subtree may order them, and the
+   * step may never be co-enabled with it: both only make this backtrack point unneeded, never
+   * a needed one missing.
+   */
+  private raceCached(tid: number, serial: number, write: boolean, at: number): void {
+    const cp = this.clocks.thread[tid];
+    for (let j = at - 1; j >= 0; j--) {
+      const node = this.stack[j]!;
+      const u = node.tid;
+      if (u === tid) continue;
+      const fp = node.fp!;
+      let conflict = false;
+      for (let k = 0; k < fp.objs.length; k++) {
+        if (fp.objs[k] === serial && (write || fp.writes[k])) {
+          conflict = true;
+          break;
+        }
+      }
+      if (!conflict) continue;
+      if (cp !== undefined && (cp[u] ?? 0) >= node.clock![u]!) continue;
+      this.addBacktrack(j, tid);
+      return;
+    }
   }
 
   private noteNewThreads(parent: Clock | null, races: boolean): void {
@@ -530,7 +679,7 @@ export class DporStrategy implements Strategy {
           continue;
         }
       }
-      node.backtrack.push(q);
+      node.backtrack = withThread(node.backtrack, q);
     }
   }
 
@@ -563,15 +712,18 @@ export class DporStrategy implements Strategy {
    * into a strategy made with the same prefix.
    */
   checkpoint(): {
-    stack: Omit<Node, 'fp'>[];
+    stack: (Omit<Node, 'fp' | 'sum'> & { sum: Summary | null })[];
     started: boolean;
     finished: boolean;
     droppedByBound: boolean;
     prunedRuns: number;
+    cache: SavedStateCache | null;
   } {
     return {
-      stack: this.stack.map(({ fp: _fp, ...n }) => ({
+      stack: this.stack.map(({ fp: _fp, ...n }, i) => ({
         ...n,
+        // A keyless node's summary is its parent's (Node.sum): saved once, with its owner.
+        sum: this.caching && (n.key !== null || i === 0) ? [...n.sum] : null,
         enabled: [...n.enabled],
         backtrack: [...n.backtrack],
         done: [...n.done],
@@ -583,6 +735,7 @@ export class DporStrategy implements Strategy {
       finished: this.finished,
       droppedByBound: this.droppedByBound,
       prunedRuns: this.prunedRuns,
+      cache: this.caching ? this.cache!.save() : null,
     };
   }
 
@@ -600,7 +753,9 @@ export class DporStrategy implements Strategy {
       isCount(x.preemptions) &&
       typeof x.fixedTid === 'boolean' &&
       typeof x.fixedValue === 'boolean' &&
-      (x.clock === null || counts(x.clock));
+      (x.clock === null || counts(x.clock)) &&
+      (x.key === null || typeof x.key === 'string') &&
+      (x.sum === null || (Array.isArray(x.sum) && x.sum.every((w) => Number.isInteger(w))));
     if (
       !isRecord(state) ||
       !Array.isArray(state.stack) ||
@@ -612,9 +767,21 @@ export class DporStrategy implements Strategy {
     ) {
       badCheckpoint(this.name, 'no event stack');
     }
-    const copy = (JSON.parse(JSON.stringify(state)) as { stack: Node[] }).stack;
-    for (const n of copy) n.fp = null;
+    const caching = state.cache !== null && state.cache !== undefined;
+    if (caching && (this.cache === null || !this.cache.load(state.cache))) {
+      badCheckpoint(this.name, 'a state cache this search does not keep, or not a state cache');
+    }
+    const copy = (JSON.parse(JSON.stringify(state)) as { stack: (Node & { sum: Summary | null })[] }).stack;
+    copy.forEach((n, i) => {
+      n.fp = null;
+      n.key ??= null;
+      n.sum ??= copy[i - 1]?.sum ?? [];
+    });
     this.stack = copy;
+    // A search that caches states decided so at its first run; one checkpointed before any
+    // run decides at its first run after the resume.
+    this.probed = caching || state.started;
+    this.caching = caching;
     // The first run applies every event anew (its footprints name that run's objects).
     this.clocks.clear();
     this.started = state.started;
@@ -640,11 +807,16 @@ export class DporStrategy implements Strategy {
       if (q !== undefined) {
         node.preemptions = this.preemptionsBefore(i, q, node.enabled);
         node.tid = q;
-        node.done.push(q);
+        node.done = withThread(node.done, q);
         node.n = 0;
         node.v = 0;
         this.clocks.undoTo(i);
         return;
+      }
+      if (node.key !== null) {
+        this.cache!.store(node.key, node.sleep, node.sum);
+        const parent = this.stack[i - 1];
+        if (parent !== undefined) merge(parent.sum, node.sum);
       }
       this.stack.pop();
     }
@@ -664,14 +836,59 @@ function only(tid: number): number[] {
   return a;
 }
 
+/** The previous thread if it is awake (no preemption), else the first awake one; -1 if none. */
+function firstAwake(enabled: readonly SimThread[], sleep: readonly number[], prev: number): number {
+  let k = -1;
+  for (let j = 0; j < enabled.length; j++) {
+    const id = enabled[j]!.id;
+    if (sleep.includes(id)) continue;
+    if (id === prev) return j;
+    if (k < 0) k = j;
+  }
+  return k;
+}
+
 function indexOfThread(enabled: readonly SimThread[], id: number): number {
   for (let k = 0; k < enabled.length; k++) if (enabled[k]!.id === id) return k;
   return -1;
 }
 
-/** A taken step and another thread's pending one on the same object that can never both be enabled. */
-function coEnabled(done: Step, pending: Step): boolean {
-  return done.obj !== pending.obj || done.obj.coEnabled(done, pending);
+/**
+ * A taken step and another thread's pending one on the same object that can never both be
+ * enabled (`done` null: a step on an object whose steps always can).
+ */
+function coEnabled(done: Step | null, pending: Step): boolean {
+  return done === null || done.obj !== pending.obj || done.obj.coEnabled(done, pending);
+}
+
+const NO_THREADS: number[] = [];
+
+/**
+ * `xs` with thread `q` added. A node's sets start as the shared `only(tid)` arrays (most
+ * nodes never get another thread): a shared one is copied, never changed.
+ */
+function withThread(xs: number[], q: number): number[] {
+  if (xs.length === 1 && ONLY[xs[0]!] === xs) return [xs[0]!, q];
+  xs.push(q);
+  return xs;
+}
+
+/** By bitmask of thread ids (all below 31): the one array of those ids, in order. */
+const ENABLED_SETS = new Map<number, number[]>();
+
+/** The ids of `enabled` as an array shared by every node with the same enabled threads. */
+function enabledIds(enabled: readonly SimThread[]): number[] {
+  let mask = 0;
+  for (const t of enabled) {
+    if (t.id >= 31) return enabled.map((x) => x.id);
+    mask |= 1 << t.id;
+  }
+  let ids = ENABLED_SETS.get(mask);
+  if (ids === undefined) {
+    ids = enabled.map((x) => x.id);
+    ENABLED_SETS.set(mask, ids);
+  }
+  return ids;
 }
 
 function join(into: Clock, c: Clock): Clock {

@@ -11,6 +11,10 @@ export class Mutex extends LockObject {
   readonly unlockStep = new Step(this, 'mutex_unlock', 'rmw');
   readonly trylockStep = new Step(this, 'mutex_trylock', 'observe');
 
+  override stateKey(): number {
+    return this.owner === null ? -1 : this.owner.id;
+  }
+
   override canRun(step: Step): boolean {
     return step !== this.lockStep || this.owner === null;
   }

@@ -17,6 +17,10 @@ export class SpinLock extends LockObject {
     this.atomicLabel = `spin_lock(${name})`;
   }
 
+  override stateKey(): number {
+    return this.holder === null ? -1 : this.holder.id;
+  }
+
   override canRun(step: Step): boolean {
     // The common steps first, by identity: no string compare on the enabled check.
     if (step === this.lockStep) return this.holder === null;
