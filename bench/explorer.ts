@@ -35,6 +35,8 @@ interface Child {
   runs: number;
   steps: number;
   ms: number;
+  /** dpor's state cache (notifierRace declares its state closed). */
+  cache: { states: number; hits: number; partialHits: number } | null;
 }
 
 /** One search in a fresh node process over dist/: process start to verdict. */
@@ -42,11 +44,12 @@ function endToEnd(strategy: string, fixed: boolean, vcpus: number, pages: number
   const script = `
     import { explore, makeStrategy } from ${JSON.stringify(join(ROOT, 'dist/index.js'))};
     import { notifierRace } from ${JSON.stringify(join(ROOT, 'dist/scenarios/demos.js'))};
+    const strategy = makeStrategy(${JSON.stringify(strategy)}, { seed: 1, depth: 3 });
     const v = explore(notifierRace(${fixed}, ${vcpus}, ${pages}), {
-      strategy: makeStrategy(${JSON.stringify(strategy)}, { seed: 1, depth: 3 }),
-      maxRuns: 100000000, timeLimitMs: ${LIMIT_MS},
+      strategy, maxRuns: 100000000, timeLimitMs: ${LIMIT_MS},
     });
-    process.stdout.write(JSON.stringify({ kind: v.kind === 'bounded' ? 'bounded:' + v.cut : v.kind, runs: v.runs, steps: v.steps, ms: v.ms }));
+    const cache = typeof strategy.cacheStats === 'function' ? strategy.cacheStats() : null;
+    process.stdout.write(JSON.stringify({ kind: v.kind === 'bounded' ? 'bounded:' + v.cut : v.kind, runs: v.runs, steps: v.steps, ms: v.ms, cache }));
   `;
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
@@ -124,6 +127,7 @@ async function main(): Promise<void> {
     join(ROOT, 'tsconfig.build.json'),
   ]);
   const rows: string[][] = [];
+  const cacheLines: string[] = [];
   for (const c of CONFIGS) {
     for (const fixed of [false, true]) {
       const label = `${c.name} ${fixed ? 'FIXED' : 'BUGGY'}`;
@@ -142,6 +146,13 @@ async function main(): Promise<void> {
           spin ? `${(r.wall / spin.wall).toFixed(2)}x` : '-',
         ]);
         console.log(rows[rows.length - 1]!.join(' | '));
+        if (fixed && r.cache) {
+          cacheLines.push(
+            `${label} dpor state cache: ${r.cache.states.toLocaleString('en-US')} states, ` +
+              `${r.cache.hits.toLocaleString('en-US')} runs cut at an explored state, ` +
+              `${r.cache.partialHits.toLocaleString('en-US')} partial hits, ${r.steps.toLocaleString('en-US')} steps`,
+          );
+        }
       }
     }
   }
@@ -150,6 +161,8 @@ async function main(): Promise<void> {
   );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  console.log('');
+  for (const l of cacheLines) console.log(l);
 
   // fast-check's own steps/s on 4t FIXED, measured now when the baseline runs, for the ratio.
   let fcSteps = 137_000;

@@ -1,5 +1,6 @@
 import { type SavedStateTable, StateTable } from '../sim/state.js';
 import type { Footprint } from './footprint.js';
+import { KeyTable } from './key-table.js';
 
 /**
  * DPOR's cache of explored states (src/explore/strategies/dpor.ts). A state whose every
@@ -32,7 +33,7 @@ export class StateCache {
   /** The thread histories and state keys the runs intern (see Runtime.stateKey). */
   readonly table = new StateTable();
   /** State key -> entry id. */
-  private readonly states = new Map<string, number>();
+  private readonly states = new KeyTable();
   private readonly entries: CachedState[] = [];
   private readonly entryIds = new Map<string, number>();
   /** (serial * MAX_THREADS + tid) * 2 + write -> dense access number + 1. */
@@ -61,7 +62,7 @@ export class StateCache {
       table: this.table.save(),
       accesses: this.accessTid.map((t, i) => [t, this.accessSerial[i]!, this.accessWrite[i]!]),
       entries: this.entries.map((e) => [[...e.sleep], [...e.summary]]),
-      states: [...this.states],
+      states: [...this.states.entries()],
       hits: this.hits,
       partialHits: this.partialHits,
     };
@@ -127,7 +128,7 @@ export class StateCache {
   /** The entry for state `key`, if it was explored. */
   lookup(key: string): CachedState | null {
     const id = this.states.get(key);
-    return id === undefined ? null : this.entries[id]!;
+    return id < 0 ? null : this.entries[id]!;
   }
 
   /** Records that every continuation of `key` from `sleep` was explored, with summary `sum`. */
@@ -135,7 +136,7 @@ export class StateCache {
     const prevId = this.states.get(key);
     let asleep = sleep;
     let words = sum;
-    if (prevId !== undefined) {
+    if (prevId >= 0) {
       // Explored twice from different sleep sets: together they cover the intersection.
       const prev = this.entries[prevId]!;
       asleep = prev.sleep.filter((r) => sleep.includes(r));

@@ -129,6 +129,8 @@ export class Runtime extends SimObject {
   private readonly states: StateTable | null;
   private readonly objects: SimObject[] | null;
   private stateOpaque = false;
+  /** stateKey's UTF-16 units, reused. */
+  private readonly keyUnits: number[] = [];
   /** How many objects setup made (see stateKey). */
   private setupObjects = -1;
 
@@ -196,13 +198,14 @@ export class Runtime extends SimObject {
     // state holding one is not named (it would need its creator's identity in the key).
     if (objs.length !== this.setupObjects) return null;
     const table = this.states!;
-    let key = '';
+    const units = this.keyUnits;
+    units.length = 0;
     for (let i = 0; i < objs.length; i++) {
       const k = objs[i]!.stateKey();
       if (k === null) return null;
-      key = packInt(key, table.intern(k));
+      packInt(units, table.intern(k));
     }
-    return key;
+    return String.fromCharCode.apply(null, units);
   }
 
   /** Something outside the objects and threads keeps state (lockdep's graph): no state is named. */
@@ -347,8 +350,10 @@ export class Runtime extends SimObject {
     if (observing) this.observe(t, s.obj, before);
     // A coarse step may leave in the thread's locals more than it returns: opaque.
     // The retry step returns to where the iteration started (RetryLoop reset the history).
-    if (this.states !== null && s !== t.retryStep)
-      t.history = s.touches.length > 0 ? -1 : this.states.extend(t.history, result);
+    if (this.states !== null) {
+      t.localVersion++;
+      if (s !== t.retryStep) t.history = s.touches.length > 0 ? -1 : this.states.extend(t.history, result);
+    }
     if (this.observer) {
       this.observer({
         type: 'step',

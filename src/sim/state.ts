@@ -127,10 +127,11 @@ function fromJson(k: JsonKey): unknown {
 /** What `SimObject.stateKey` returns for a state it can name: equal states, equal keys. */
 export type StateKey = string | number;
 
-/** Appends `n` to a packed key: one UTF-16 unit below 0x8000, else two marked ones. */
-export function packInt(key: string, n: number): string {
-  if (n < 0x8000) return key + String.fromCharCode(n);
-  return key + String.fromCharCode(0x8000 | (n >>> 15), n & 0x7fff);
+/** Appends `n` to a packed key's UTF-16 units: one below 0x8000, else two, the first marked. */
+export function packInt(units: number[], n: number): void {
+  if (n < 0x8000) units.push(n);
+  else if (n < 0x40000000) units.push(0x8000 | (n >>> 15), n & 0x7fff);
+  else throw new Error('[mmulab] more than 2^30 distinct object states in one search');
 }
 
 /**

@@ -43,6 +43,11 @@ export class SimThread extends SimObject {
    * sequence of the values its steps returned; -1 once one was opaque.
    */
   history = 0;
+  /** Bumped by the runtime at each of the thread's steps, when it tracks states. */
+  localVersion = 0;
+  private key: StateKey | null = null;
+  private keyAt = -1;
+  private keyWoken = false;
 
   constructor(
     readonly id: number,
@@ -57,6 +62,15 @@ export class SimThread extends SimObject {
    * open retry iterations compare against (their snapshots decide whether it is enabled).
    */
   override stateKey(): StateKey | null {
+    // Only the thread's own steps change what the key reads, but for `woken`.
+    if (this.keyAt === this.localVersion && this.keyWoken === this.woken) return this.key;
+    this.keyAt = this.localVersion;
+    this.keyWoken = this.woken;
+    this.key = this.computeKey();
+    return this.key;
+  }
+
+  private computeKey(): StateKey | null {
     const h = this.history;
     if (h < 0) return null;
     if (this.retries.length === 0 && this.held.length === 0 && this.atomic.length === 0 && !this.woken)

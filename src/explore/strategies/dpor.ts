@@ -50,7 +50,7 @@ interface Node {
   fp: Footprint | null;
   /**
    * The state before the event, when the state cache names it (choice points of a program
-   * with closed state); stored in the cache when the node is popped. Not checkpointed.
+   * with closed state); stored in the cache when the node is popped.
    */
   key: string | null;
   /**
@@ -240,7 +240,7 @@ export class DporStrategy implements Strategy {
     this.cache = stateCache && preemptionBound === null ? new StateCache() : null;
   }
 
-  /** States in the cache, and runs cut at one (0 and 0 for a stateless search). */
+  /** States in the cache, runs cut at one, and partial hits (all 0 for a stateless search). */
   cacheStats(): { states: number; hits: number; partialHits: number } {
     const c = this.cache;
     return { states: c?.size ?? 0, hits: c?.hits ?? 0, partialHits: c?.partialHits ?? 0 };

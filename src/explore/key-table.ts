@@ -1,0 +1,110 @@
+/**
+ * A map from state keys (short strings of UTF-16 units, Runtime.stateKey) to small
+ * non-negative numbers, kept in typed arrays: open addressing over one arena of key units.
+ * A search caches millions of states; as JS strings in a Map, each major garbage collection
+ * traced every one of them, and collection took most of a long search's time.
+ */
+export class KeyTable {
+  /** The keys' units, end to end. */
+  private units = new Uint16Array(1 << 16);
+  private used = 0;
+  /** By entry: where its key starts in `units`, its length and its value. */
+  private starts = new Int32Array(1 << 10);
+  private lengths = new Int32Array(1 << 10);
+  private values = new Int32Array(1 << 10);
+  private count = 0;
+  /** Hash slots: entry index + 1, 0 for empty; a power of two, at most half full. */
+  private slots = new Int32Array(1 << 11);
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The value of `key`, or -1. */
+  get(key: string): number {
+    const mask = this.slots.length - 1;
+    for (let s = hash(key) & mask; ; s = (s + 1) & mask) {
+      const e = this.slots[s]! - 1;
+      if (e < 0) return -1;
+      if (this.equals(e, key)) return this.values[e]!;
+    }
+  }
+
+  set(key: string, value: number): void {
+    const mask = this.slots.length - 1;
+    let s = hash(key) & mask;
+    for (; ; s = (s + 1) & mask) {
+      const e = this.slots[s]! - 1;
+      if (e < 0) break;
+      if (this.equals(e, key)) {
+        this.values[e] = value;
+        return;
+      }
+    }
+    const e = this.count++;
+    if (e === this.starts.length) {
+      this.starts = grow(this.starts);
+      this.lengths = grow(this.lengths);
+      this.values = grow(this.values);
+    }
+    while (this.used + key.length > this.units.length) this.units = grow(this.units);
+    for (let i = 0; i < key.length; i++) this.units[this.used + i] = key.charCodeAt(i);
+    this.starts[e] = this.used;
+    this.lengths[e] = key.length;
+    this.values[e] = value;
+    this.used += key.length;
+    this.slots[s] = e + 1;
+    if (this.count * 2 > this.slots.length) this.rehash();
+  }
+
+  /** Every (key, value), in insertion order. */
+  *entries(): Generator<[string, number]> {
+    for (let e = 0; e < this.count; e++) {
+      const from = this.starts[e]!;
+      yield [String.fromCharCode(...this.units.subarray(from, from + this.lengths[e]!)), this.values[e]!];
+    }
+  }
+
+  clear(): void {
+    this.used = 0;
+    this.count = 0;
+    this.slots.fill(0);
+  }
+
+  private equals(e: number, key: string): boolean {
+    if (this.lengths[e] !== key.length) return false;
+    const from = this.starts[e]!;
+    for (let i = 0; i < key.length; i++) if (this.units[from + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let e = 0; e < this.count; e++) {
+      const from = this.starts[e]!;
+      let h = FNV_OFFSET;
+      for (let i = 0; i < this.lengths[e]!; i++) h = Math.imul(h ^ this.units[from + i]!, FNV_PRIME);
+      let s = h & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = e + 1;
+    }
+    this.slots = slots;
+  }
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over the key's UTF-16 units (the same as rehash computes from the arena). */
+function hash(key: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+function grow<T extends Int32Array | Uint16Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
