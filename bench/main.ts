@@ -14,9 +14,18 @@ switch (which) {
   case 'fuzz':
     await import('./fuzz.js');
     break;
+  case 'steps':
+    await import('./steps.js');
+    break;
+  case 'fingerprint':
+    await import('./fingerprint.js');
+    break;
+  case 'instructions':
+    await import('./instructions.js');
+    break;
   default:
     console.error(
-      `mmulab bench: unknown benchmark '${which ?? ''}' (valid: runtime, explorer, compare, fuzz)`,
+      `mmulab bench: unknown benchmark '${which ?? ''}' (valid: runtime, explorer, compare, fuzz, steps, fingerprint, instructions)`,
     );
     process.exit(2);
 }

@@ -121,10 +121,11 @@ function* searchLoop(program: Program, opts: ExploreOptions, start?: ExploreStar
       return ended(cut === null ? { kind: 'verified', ...counts() } : { kind: 'bounded', cut, ...counts() });
     }
     const tracker = keepGoing ? new SiteTracker(next) : null;
-    const result = runOnce(program, {
-      scheduler: tracker ?? next,
-      ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
-    });
+    const scheduler = tracker ?? next;
+    const result = runOnce(
+      program,
+      opts.maxSteps === undefined ? { scheduler } : { scheduler, maxSteps: opts.maxSteps },
+    );
     runs++;
     steps += result.steps;
     strategy.runDone(result);

@@ -66,9 +66,9 @@ class RetryLoop<T> implements Generator<Step, T, unknown> {
 
   constructor(private readonly body: () => Sim<T | Retry>) {}
 
-  next(...args: [] | [unknown]): IteratorResult<Step, T> {
+  next(v?: unknown): IteratorResult<Step, T> {
     if (this.closed) return { value: undefined as T, done: true };
-    let input = args[0];
+    let input = v;
     if (this.t === null) {
       const t = current();
       this.t = t;
@@ -97,9 +97,7 @@ class RetryLoop<T> implements Generator<Step, T, unknown> {
         // The failed iteration's locals are gone (`goto retry`): the thread is back in the
         // state it started the iteration in, but for what the iteration read (its retry key).
         this.t.history = this.it!.history;
-        const step = this.t.retryStep;
-        if (step.yielded === null) step.yielded = { value: step, done: false };
-        return step.yielded;
+        return this.t.retryStep;
       }
     } catch (e) {
       this.close();
@@ -131,7 +129,7 @@ class RetryLoop<T> implements Generator<Step, T, unknown> {
         return { value: r.value as T, done: true };
       }
       this.inner = null;
-      return { value: this.t!.retryStep, done: false };
+      return this.t!.retryStep;
     } catch (x) {
       this.close();
       throw x;

@@ -9,7 +9,8 @@ import type { SimThread } from './thread.js';
  * Each read or write is one step. Values are primitives or small frozen records.
  */
 export class Word<T = number> extends SimObject {
-  private readonly readStep: Step;
+  /** Made on the first read step: many words are only written (or read by invariants). */
+  private readStep: Step | null = null;
   private v: T;
   /**
    * The lock every writer holds, if any: an access made while holding it needs no step of
@@ -20,7 +21,6 @@ export class Word<T = number> extends SimObject {
   constructor(name: string, value: T) {
     super(name);
     this.v = value;
-    this.readStep = new Step(this, 'read', 'read');
   }
 
   /**
@@ -40,6 +40,7 @@ export class Word<T = number> extends SimObject {
 
   /** READ_ONCE */
   read(): Sim<T> {
+    if (this.readStep === null) this.readStep = new Step(this, 'read', 'read');
     return oneStep<T>(this.readStep);
   }
 

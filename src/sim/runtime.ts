@@ -72,13 +72,15 @@ export interface RunResult {
 
 export const DEFAULT_MAX_STEPS = 100_000;
 
+const NO_THREADS: readonly SimThread[] = Object.freeze([]);
+
 let currentRuntime: Runtime | null = null;
-let currentThread: SimThread | null = null;
 
 /** The thread whose step is executing (or whose prologue runs at spawn). */
 export function current(): SimThread {
-  if (!currentThread) throw new Error('[mmulab] a simulated primitive was called outside a simulated thread');
-  return currentThread;
+  const t = currentRuntime === null ? null : currentRuntime.running;
+  if (!t) throw new Error('[mmulab] a simulated primitive was called outside a simulated thread');
+  return t;
 }
 
 /** The runtime of the run in progress. */
@@ -109,6 +111,12 @@ export class Runtime extends SimObject {
    * `checkInvariants`.
    */
   checking: Invariant | null = null;
+  /**
+   * The thread whose step is executing, for `current()`; after a step, the thread that took
+   * it. A field of the run rather than a module variable: it is written on every step, and a
+   * store of a new object into the module's long-lived scope costs a write barrier each time.
+   */
+  running: SimThread | null = null;
   private readonly live: SimThread[] = [];
   private readonly enabled: SimThread[] = [];
   private readonly scheduler: Scheduler;
@@ -138,20 +146,21 @@ export class Runtime extends SimObject {
 
   /** Creates a thread that starts at the next scheduling point. */
   spawn<T>(name: string, body: () => Sim<T>, opts: { daemon?: boolean } = {}): SimThread {
-    const parent = currentThread;
+    const parent = currentRuntime === this ? this.running : null;
     const t = new SimThread(this.threads.length, name, body());
     t.daemon = opts.daemon ?? false;
     this.threads.push(t);
     this.live.push(t);
     if (this.observer) this.emit({ type: 'spawn', thread: t.id, name, parent: parent ? parent.id : null });
     // The prologue up to the first yield runs now, as part of the spawning step.
-    const saved = currentThread;
+    const saved = this.running;
     const savedRt = currentRuntime;
     currentRuntime = this;
     try {
+      this.running = t;
       this.advance(t, undefined);
     } finally {
-      currentThread = saved;
+      this.running = saved;
       currentRuntime = savedRt;
     }
     return t;
@@ -165,7 +174,7 @@ export class Runtime extends SimObject {
       fn(this);
     } finally {
       currentRuntime = savedRt;
-      currentThread = null;
+      this.running = null;
     }
     if (this.objects !== null) this.setupObjects = this.objects.length;
   }
@@ -281,7 +290,10 @@ export class Runtime extends SimObject {
           pruned = true;
           break;
         }
-        this.step(t);
+        const s = t.pending!;
+        this.executing = s;
+        this.takeStep(t, s);
+        this.executing = null;
         if (this.violation) break;
         if (this.steps > replayed) this.checkInvariants(t);
         if (this.steps >= this.maxSteps && !this.violation && this.live.length > 0) {
@@ -293,14 +305,15 @@ export class Runtime extends SimObject {
         }
       }
     } finally {
+      this.executing = null;
       currentRuntime = savedRt;
-      currentThread = null;
+      this.running = null;
     }
     return {
       violation: this.violation,
       steps: this.steps,
       choices: this.choices,
-      blocked: this.live.filter((t) => !t.done),
+      blocked: this.live.length === 0 ? NO_THREADS : this.live.filter((t) => !t.done),
       threads: this.threads,
       pruned,
     };
@@ -308,30 +321,22 @@ export class Runtime extends SimObject {
 
   private collectEnabled(): SimThread[] {
     const en = this.enabled;
-    // pop, not `length = 0`: that frees the backing store, and the next push allocates one.
-    while (en.length > 0) en.pop();
     const live = this.live;
+    // Overwritten in place and trimmed with pop: `length = n` can free the backing store, and
+    // the next push allocate one.
+    let n = 0;
     for (let i = 0; i < live.length; i++) {
       const t = live[i]!;
       const s = t.pending!;
-      if (s.free || s.obj.canRun(s, t)) en.push(t);
+      if (s.free || s.obj.canRun(s, t)) en[n++] = t;
     }
+    while (en.length > n) en.pop();
     return en;
-  }
-
-  private step(t: SimThread): void {
-    const s = t.pending!;
-    this.executing = s;
-    try {
-      this.takeStep(t, s);
-    } finally {
-      this.executing = null;
-    }
   }
 
   private takeStep(t: SimThread, s: Step): void {
     const index = this.steps++;
-    currentThread = t;
+    this.running = t;
     let result: unknown;
     const observing = t.retries.length > 0 && (s.access === 'read' || s.access === 'observe');
     const before = observing && s.access === 'observe' ? s.obj.snapshot() : undefined;
@@ -341,7 +346,7 @@ export class Runtime extends SimObject {
       this.threadThrew(t, e);
       return;
     }
-    if (s.access !== 'read' && s.access !== 'none') s.obj.version++;
+    if (s.writes) s.obj.version++;
     if (observing) this.observe(t, s.obj, before);
     // A coarse step may leave in the thread's locals more than it returns: opaque.
     // The retry step returns to where the iteration started (RetryLoop reset the history).
@@ -375,7 +380,6 @@ export class Runtime extends SimObject {
 
   /** Resumes `t` with `input` and takes its next pending step, or ends it. */
   private advance(t: SimThread, input: unknown): void {
-    currentThread = t;
     let r: IteratorResult<Step, unknown>;
     try {
       r = t.gen.next(input);
@@ -415,8 +419,14 @@ export class Runtime extends SimObject {
     t.result = value;
     t.pending = null;
     t.version++;
-    const i = this.live.indexOf(t);
-    if (i >= 0) this.live.splice(i, 1);
+    // Removed in place, keeping the order (the enabled list's order): splice would allocate
+    // the array of what it removes.
+    const live = this.live;
+    const i = live.indexOf(t);
+    if (i >= 0) {
+      for (let j = i + 1; j < live.length; j++) live[j - 1] = live[j]!;
+      live.pop();
+    }
     if (this.observer) this.emit({ type: 'thread-exit', thread: t.id });
     if (t.held.length > 0) {
       this.setViolation(
@@ -468,6 +478,7 @@ export class Runtime extends SimObject {
 
   /** No thread can run: the end, a deadlock, or a livelock of retry loops. */
   private quiesce(): void {
+    if (this.live.length === 0) return;
     const stuck = this.live.filter((t) => !t.daemon);
     if (stuck.length === 0) return;
     const waits = this.live

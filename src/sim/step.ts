@@ -14,7 +14,7 @@ export type Access = 'read' | 'write' | 'rmw' | 'observe' | 'none';
  * A thread yields a step; the runtime runs it when the strategy picks the thread, and resumes
  * the generator with the step's result. Code between two yields runs in the same atomic step.
  */
-export class Step {
+export class Step implements IteratorYieldResult<Step> {
   /**
    * The object never blocks this step (its class keeps SimObject's canRun): the scheduler's
    * enabled check skips the call. Computed once per step, off the hot path.
@@ -22,6 +22,8 @@ export class Step {
   readonly free: boolean;
   /** The object's class has an onPending check to make. */
   readonly checked: boolean;
+  /** The step changes its object (access other than read and none): its version moves. */
+  readonly writes: boolean;
   constructor(
     /** The shared object the step touches. */
     readonly obj: SimObject,
@@ -34,6 +36,7 @@ export class Step {
   ) {
     this.free = obj.canRun === SimObject.prototype.canRun;
     this.checked = obj.onPending !== SimObject.prototype.onPending;
+    this.writes = access !== 'read' && access !== 'none';
   }
 
   /**
@@ -42,9 +45,17 @@ export class Step {
    */
   touches: readonly SimObject[] = NO_OBJECTS;
 
-  /** The iterator result that yields this step, made once: `oneStep` hands it out each time. */
-  yielded: IteratorYieldResult<Step> | null = null;
+  /**
+   * A step is also the iterator result that yields it (`{ value: step, done: false }`):
+   * `oneStep` and `retryLoop` hand the step itself out, no result object is made for it.
+   */
+  get value(): Step {
+    return this;
+  }
+  /** Always false, on the prototype (below): a step is a yield, never a return. */
+  declare readonly done: false;
 }
+Object.defineProperty(Step.prototype, 'done', { value: false });
 
 const NO_OBJECTS: readonly SimObject[] = [];
 
@@ -73,16 +84,14 @@ class OneStep<T> implements Generator<Step, T, unknown> {
   private state = 0;
   constructor(private readonly step: Step) {}
 
-  next(...args: [] | [unknown]): IteratorResult<Step, T> {
+  // One optional parameter, not `...args`: a rest parameter is an array allocated per call.
+  next(v?: unknown): IteratorResult<Step, T> {
     if (this.state === 0) {
       this.state = 1;
-      const s = this.step;
-      if (s.yielded === null) s.yielded = { value: s, done: false };
-      return s.yielded;
+      return this.step;
     }
     if (this.state === 1) {
       this.state = 2;
-      const v = args[0];
       if (v === undefined) return DONE_VOID as IteratorReturnResult<T>;
       if (typeof v === 'boolean') return (v ? DONE_TRUE : DONE_FALSE) as IteratorReturnResult<T>;
       if (typeof v === 'number' && v >= 0 && v < DONE_INT.length && Number.isInteger(v))

@@ -95,6 +95,8 @@ export class SimThread extends SimObject {
   }
 
   override canRun(step: Step, _t: SimThread): boolean {
+    // The retry step first, by identity: the one a random walk asks about on every step.
+    if (step === this.retryStep) return this.retryMayDiffer();
     switch (step.op) {
       case 'join':
         return this.done;

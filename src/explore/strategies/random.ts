@@ -1,5 +1,6 @@
 import { Rng } from '../../sim/rng.js';
 import type { Scheduler } from '../../sim/runtime.js';
+import type { SimThread } from '../../sim/thread.js';
 import { badCheckpoint, isCount, isRecord, type Strategy } from '../strategy.js';
 
 /**
@@ -21,12 +22,9 @@ export class RandomStrategy implements Strategy {
   }
 
   nextRun(): Scheduler {
-    const rng = new Rng(this.seed, this.run);
+    const s = new RandomScheduler(new Rng(this.seed, this.run));
     this.run += this.stride;
-    return {
-      pickThread: (enabled) => rng.below(enabled.length),
-      pickValue: (n) => rng.below(n),
-    };
+    return s;
   }
 
   runDone(): void {}
@@ -39,5 +37,18 @@ export class RandomStrategy implements Strategy {
   restore(state: unknown): void {
     if (!isRecord(state) || !isCount(state.run)) badCheckpoint(this.name, 'no run index');
     this.run = state.run;
+  }
+}
+
+/** One run's uniform picks: a class rather than two closures per run. */
+class RandomScheduler implements Scheduler {
+  constructor(private readonly rng: Rng) {}
+
+  pickThread(enabled: readonly SimThread[]): number {
+    return this.rng.below(enabled.length);
+  }
+
+  pickValue(n: number): number {
+    return this.rng.below(n);
   }
 }

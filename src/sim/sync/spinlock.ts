@@ -22,8 +22,11 @@ export class SpinLock extends LockObject {
   }
 
   override canRun(step: Step): boolean {
+    // The common steps first, by identity: no string compare on the enabled check.
+    if (step === this.lockStep) return this.holder === null;
+    if (step === this.unlockStep || step === this.trylockStep) return true;
     if (step.op === SECTION || step.op === LOCK_THEN || step.op === MAYBE_HOLD) return this.holder === null;
-    return step !== this.lockStep || this.holder === null;
+    return true;
   }
 
   /** While spin_unlock is enabled its thread holds the lock: every acquiring step waits. */
