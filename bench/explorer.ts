@@ -16,7 +16,6 @@ import { DporStrategy } from '../src/explore/strategies/dpor.js';
 import { makeStrategy } from '../src/explore/strategies/index.js';
 import { countTraces } from '../src/explore/traces.js';
 import { notifierRace } from '../src/scenarios/demos.js';
-import { hoistedFixedRace } from './hoisted-race.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BASELINES = resolve(ROOT, '../shared/baselines');
@@ -185,20 +184,6 @@ async function main(): Promise<void> {
   console.log(
     `\nscheduled steps/s (random, 4t FIXED, 3 s): ${Math.round(stepsPerS).toLocaleString('en-US')} ` +
       `(${(stepsPerS / fcSteps).toFixed(1)}x ${fcWhere})`,
-  );
-  // The same race with its generator functions hoisted (bench/hoisted-race.ts: same runs):
-  // what the runtime does when the model makes no generator closure per run.
-  const hoisted = hoistedFixedRace(3, 3);
-  explore(hoisted, { strategy: makeStrategy('random', { seed: 9 }), maxRuns: 2000 });
-  const h = explore(hoisted, {
-    strategy: makeStrategy('random', { seed: 1 }),
-    maxRuns: 1e9,
-    timeLimitMs: 3000,
-  });
-  const hoistedPerS = (h.steps / h.ms) * 1000;
-  console.log(
-    `scheduled steps/s (random, 4t FIXED, generator functions hoisted, 3 s): ${Math.round(hoistedPerS).toLocaleString('en-US')} ` +
-      `(${(hoistedPerS / fcSteps).toFixed(1)}x)`,
   );
 
   // DPOR runs against Mazurkiewicz traces (dfs runs deduplicated), where dfs finishes.

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- instructions [--hoisted]`: machine instructions per scheduled step of the
+ * `npm run bench -- instructions`: machine instructions per scheduled step of the
  * random walk on 4t FIXED, counted by valgrind (cachegrind, no cache simulation), src/ under tsx:
  * unlike a timing, the count does not move with the load of a shared machine, so two builds
  * can be compared in one run each. Two run counts, and the difference divided by the
@@ -11,12 +11,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const hoisted = process.argv.includes('--hoisted');
 
 function count(runs: number): { instructions: number; steps: number } {
-  const program = hoisted
-    ? `(await import(${JSON.stringify(join(ROOT, 'bench/hoisted-race.ts'))})).hoistedFixedRace(3, 3)`
-    : `(await import(${JSON.stringify(join(ROOT, 'src/scenarios/demos.ts'))})).notifierRace(true, 3, 3)`;
+  const program = `(await import(${JSON.stringify(join(ROOT, 'src/scenarios/demos.ts'))})).notifierRace(true, 3, 3)`;
   const script = `
     const { explore } = await import(${JSON.stringify(join(ROOT, 'src/explore/explorer.ts'))});
     const { makeStrategy } = await import(${JSON.stringify(join(ROOT, 'src/explore/strategies/index.ts'))});
@@ -54,6 +51,6 @@ function count(runs: number): { instructions: number; steps: number } {
 const a = count(2000);
 const b = count(8000);
 console.log(
-  `instructions per scheduled step (random, 4t FIXED${hoisted ? ', generator functions hoisted' : ''}): ` +
+  `instructions per scheduled step (random, 4t FIXED): ` +
     `${((b.instructions - a.instructions) / (b.steps - a.steps)).toFixed(0)} (over ${(b.steps - a.steps).toLocaleString('en-US')} steps)`,
 );

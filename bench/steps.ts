@@ -2,16 +2,12 @@
  * `npm run bench -- steps [--seconds=S] [--rounds=N]`: the random walk's scheduled steps per
  * second on the baselines' race, 4t FIXED (`notifierRace(true, 3, 3)`), in process, after a
  * warm-up: the figure `bench explorer` prints, without the rest of that benchmark. Several
- * short rounds and their median, since the build machine is shared. Also the same race with
- * its generator functions hoisted (bench/hoisted-race.ts), after checking that both give the
- * same runs. Timings only; not a test.
+ * short rounds and their median, since the build machine is shared. Timings only; not a test.
  */
-import { explore, runOnce } from '../src/explore/explorer.js';
+import { explore } from '../src/explore/explorer.js';
 import { makeStrategy } from '../src/explore/strategies/index.js';
 import { notifierRace } from '../src/scenarios/demos.js';
 import type { Program } from '../src/sim/program.js';
-import { encodeToken } from '../src/sim/token.js';
-import { hoistedFixedRace } from './hoisted-race.js';
 
 const arg = (name: string, dflt: number): number => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -20,14 +16,6 @@ const arg = (name: string, dflt: number): number => {
 const seconds = arg('seconds', 3);
 const rounds = arg('rounds', 5);
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-
-function runs(p: Program, n: number): string[] {
-  const s = makeStrategy('random', { seed: 3 });
-  return Array.from({ length: n }, () => {
-    const r = runOnce(p, { scheduler: s.nextRun()! });
-    return `${r.steps} ${encodeToken(r.choices)} ${r.violation?.name ?? '-'}`;
-  });
-}
 
 function measure(label: string, prog: Program): void {
   explore(prog, { strategy: makeStrategy('random', { seed: 9 }), maxRuns: 2000 });
@@ -55,9 +43,3 @@ function measure(label: string, prog: Program): void {
 }
 
 measure('4t FIXED', notifierRace(true, 3, 3));
-if (!process.argv.includes('--demo-only')) {
-  const a = runs(notifierRace(true, 3, 3), 300).join('\n');
-  const b = runs(hoistedFixedRace(3, 3), 300).join('\n');
-  if (a !== b) throw new Error('bench/hoisted-race.ts does not give the demo runs');
-  measure('4t FIXED, generator functions hoisted', hoistedFixedRace(3, 3));
-}

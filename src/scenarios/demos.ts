@@ -1,3 +1,4 @@
+import type { Retry } from '../sim/api.js';
 import {
   RETRY,
   rcuReadLock,
@@ -15,6 +16,7 @@ import {
   writeSequnlock,
 } from '../sim/index.js';
 import type { Program } from '../sim/program.js';
+import type { Sim } from '../sim/step.js';
 
 /**
  * The runtime's demo programs: small, each showing one thing the runtime finds or proves.
@@ -126,6 +128,61 @@ export const sleepInAtomic: Demo = {
   },
 };
 
+/** The shared state of notifierRace: KVM's mmu_lock and sequence count, the two page tables. */
+interface Race {
+  readonly fixed: boolean;
+  readonly mmuLock: SpinLock;
+  /** mmu_invalidate_in_progress */
+  readonly inProgress: Word;
+  /** mmu_invalidate_seq */
+  readonly invSeq: Word;
+  readonly pte: Word[];
+  readonly spte: Word[];
+  readonly freed: Word<boolean>[];
+}
+
+// The race's paths are module-level generator functions, called with the run's state, not
+// `function*` expressions made in each run's setup: V8 gives every generator closure its own
+// initial map the first time it runs (about 1.4 us, and an old-space object that keeps the
+// run's objects alive until a full GC), which was most of a random walk's time on this model
+// (docs/explorer.md, "The runtime's hot path").
+
+/** One vCPU fault on page p: snapshot the sequence count, read the PTE, install under mmu_lock. */
+function* vcpuFault(r: Race, p: number): Sim<boolean | Retry> {
+  const seq = r.fixed ? yield* r.invSeq.read() : 0;
+  const frame = yield* r.pte[p]!.read();
+  if (frame === 0) return false;
+  yield* spinLock(r.mmuLock);
+  // The fix: an invalidation in progress or finished since the snapshot makes the PTE read stale.
+  if (r.fixed && ((yield* r.inProgress.read()) > 0 || (yield* r.invSeq.read()) !== seq)) {
+    yield* spinUnlock(r.mmuLock);
+    return RETRY;
+  }
+  yield* r.spte[p]!.write(frame);
+  yield* spinUnlock(r.mmuLock);
+  return true;
+}
+
+function* vcpu(r: Race, order: readonly number[]): Sim<void> {
+  for (const p of order) yield* retryLoop(() => vcpuFault(r, p));
+}
+
+/** munmap: clear the PTE, invalidate_range_start (zap the SPTE), free, invalidate_range_end. */
+function* munmap(r: Race): Sim<void> {
+  for (let p = 0; p < r.pte.length; p++) {
+    yield* r.pte[p]!.write(0);
+    yield* spinLock(r.mmuLock);
+    yield* r.inProgress.write((yield* r.inProgress.read()) + 1);
+    yield* r.spte[p]!.write(0);
+    yield* spinUnlock(r.mmuLock);
+    yield* r.freed[p + 1]!.write(true);
+    yield* spinLock(r.mmuLock);
+    yield* r.invSeq.write((yield* r.invSeq.read()) + 1);
+    yield* r.inProgress.write((yield* r.inProgress.read()) - 1);
+    yield* spinUnlock(r.mmuLock);
+  }
+}
+
 /**
  * The KVM-style race of shared/baselines (2t): a vCPU fault path against munmap, with the
  * mmu_invalidate_seq / in_progress retry check or without it.
@@ -137,54 +194,27 @@ export function notifierRace(fixed: boolean, vcpus = 1, pages = 1): Demo {
     expect: fixed ? 'verified' : 'violation',
     closedState: true,
     setup(rt) {
-      const mmuLock = new SpinLock('mmu_lock');
-      const inProgress = new Word('in_progress', 0);
-      const invSeq = new Word('inv_seq', 0);
-      const pte = Array.from({ length: pages }, (_, p) => new Word(`pte[${p}]`, p + 1));
-      const spte = Array.from({ length: pages }, (_, p) => new Word(`spte[${p}]`, 0));
-      const freed = Array.from({ length: pages + 1 }, (_, f) => new Word(`freed[${f}]`, false));
+      const r: Race = {
+        fixed,
+        mmuLock: new SpinLock('mmu_lock'),
+        inProgress: new Word('in_progress', 0),
+        invSeq: new Word('inv_seq', 0),
+        pte: Array.from({ length: pages }, (_, p) => new Word(`pte[${p}]`, p + 1)),
+        spte: Array.from({ length: pages }, (_, p) => new Word(`spte[${p}]`, 0)),
+        freed: Array.from({ length: pages + 1 }, (_, f) => new Word(`freed[${f}]`, false)),
+      };
       for (let v = 0; v < vcpus; v++) {
-        const order = v % 2 === 0 ? [...pte.keys()] : [...pte.keys()].reverse();
-        rt.spawn(`vcpu${v}`, function* () {
-          for (const p of order) {
-            const ok = yield* retryLoop(function* () {
-              const seq = fixed ? yield* invSeq.read() : 0;
-              const frame = yield* pte[p]!.read();
-              if (frame === 0) return false;
-              yield* spinLock(mmuLock);
-              if (fixed && ((yield* inProgress.read()) > 0 || (yield* invSeq.read()) !== seq)) {
-                yield* spinUnlock(mmuLock);
-                return RETRY;
-              }
-              yield* spte[p]!.write(frame);
-              yield* spinUnlock(mmuLock);
-              return true;
-            });
-            void ok;
-          }
-        });
+        const order = v % 2 === 0 ? [...r.pte.keys()] : [...r.pte.keys()].reverse();
+        rt.spawn(`vcpu${v}`, () => vcpu(r, order));
       }
-      rt.spawn('munmap', function* () {
-        for (let p = 0; p < pages; p++) {
-          yield* pte[p]!.write(0);
-          yield* spinLock(mmuLock);
-          yield* inProgress.write((yield* inProgress.read()) + 1);
-          yield* spte[p]!.write(0);
-          yield* spinUnlock(mmuLock);
-          yield* freed[p + 1]!.write(true);
-          yield* spinLock(mmuLock);
-          yield* invSeq.write((yield* invSeq.read()) + 1);
-          yield* inProgress.write((yield* inProgress.read()) - 1);
-          yield* spinUnlock(mmuLock);
-        }
-      });
+      rt.spawn('munmap', () => munmap(r));
       rt.invariant('coherence', () => {
         for (let p = 0; p < pages; p++) {
-          const f = spte[p]!.value;
-          if (f !== 0 && freed[f]!.value) return `spte[${p}] maps frame ${f}, which munmap freed`;
+          const f = r.spte[p]!.value;
+          if (f !== 0 && r.freed[f]!.value) return `spte[${p}] maps frame ${f}, which munmap freed`;
         }
         return null;
-      }, [...spte, ...freed]);
+      }, [...r.spte, ...r.freed]);
     },
   };
 }
