@@ -1,5 +1,5 @@
 import { packInt, type StateTable } from './state.js';
-import { resetSerials, type Sim, SimObject, Step } from './step.js';
+import { endTracking, resetSerials, type Sim, SimObject, Step } from './step.js';
 import { SimThread } from './thread.js';
 import type { SimEvent, SimObserver } from './trace.js';
 import { type Violation, ViolationSignal } from './violation.js';
@@ -308,6 +308,7 @@ export class Runtime extends SimObject {
       this.executing = null;
       currentRuntime = savedRt;
       this.running = null;
+      endTracking();
     }
     return {
       violation: this.violation,

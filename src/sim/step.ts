@@ -206,6 +206,16 @@ let tracked: SimObject[] | null = null;
  * Called when a run starts: the objects its setup and steps create count from 1 again. With
  * `track`, they are also listed in the array returned (the run's state, src/sim/state.ts).
  */
+/**
+ * Called when a run ends: the run's object list is let go. Left in place, the next run's
+ * Runtime (a SimObject, made before it resets the list) was pushed into it, chaining every
+ * run to the next: one run alive at a collection kept all later ones alive, and the young
+ * generation promoted a third of everything a state-tracking search allocated.
+ */
+export function endTracking(): void {
+  tracked = null;
+}
+
 export function resetSerials(track = false): SimObject[] | null {
   nextSerial = 1;
   tracked = track ? [] : null;
