@@ -22,25 +22,41 @@ export class KeyTable {
 
   /** The value of `key`, or -1. */
   get(key: string): number {
-    const mask = this.slots.length - 1;
-    for (let s = hash(key) & mask; ; s = (s + 1) & mask) {
-      const e = this.slots[s]! - 1;
-      if (e < 0) return -1;
-      if (this.equals(e, key)) return this.values[e]!;
-    }
+    const e = this.indexOf(key);
+    return e < 0 ? -1 : this.values[e]!;
   }
 
   set(key: string, value: number): void {
+    const e = this.indexOf(key);
+    if (e >= 0) this.values[e] = value;
+    else this.insert(key, value);
+  }
+
+  /** Inserts (key, value) unless the key is there: then returns its value, else -1. */
+  putIfAbsent(key: string, value: number): number {
+    const e = this.indexOf(key);
+    if (e >= 0) return this.values[e]!;
+    this.insert(key, value);
+    return -1;
+  }
+
+  /** The entry holding `key`, or -1 with `emptySlot` where it would go. */
+  private indexOf(key: string): number {
     const mask = this.slots.length - 1;
-    let s = hash(key) & mask;
-    for (; ; s = (s + 1) & mask) {
+    for (let s = hash(key) & mask; ; s = (s + 1) & mask) {
       const e = this.slots[s]! - 1;
-      if (e < 0) break;
-      if (this.equals(e, key)) {
-        this.values[e] = value;
-        return;
+      if (e < 0) {
+        this.emptySlot = s;
+        return -1;
       }
+      if (this.equals(e, key)) return e;
     }
+  }
+
+  private emptySlot = 0;
+
+  /** Adds a key indexOf just did not find, at the slot it found empty. */
+  private insert(key: string, value: number): void {
     const e = this.count++;
     if (e === this.starts.length) {
       this.starts = grow(this.starts);
@@ -53,7 +69,7 @@ export class KeyTable {
     this.lengths[e] = key.length;
     this.values[e] = value;
     this.used += key.length;
-    this.slots[s] = e + 1;
+    this.slots[this.emptySlot] = e + 1;
     if (this.count * 2 > this.slots.length) this.rehash();
   }
 

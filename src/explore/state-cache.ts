@@ -35,7 +35,8 @@ export class StateCache {
   /** State key -> entry id. */
   private readonly states = new KeyTable();
   private readonly entries: CachedState[] = [];
-  private readonly entryIds = new Map<string, number>();
+  /** Entry ids by hash of their (summary, sleep set). */
+  private readonly entryIds = new Map<number, number[]>();
   /** (serial * MAX_THREADS + tid) * 2 + write -> dense access number + 1. */
   private readonly dense: number[] = [];
   private readonly accessTid: number[] = [];
@@ -88,8 +89,7 @@ export class StateCache {
     this.entryIds.clear();
     for (const e of c.entries) {
       if (!Array.isArray(e) || !ints(e[0]) || !ints(e[1])) return false;
-      this.entryIds.set(`${e[0].join(',')}|${e[1].join(',')}`, this.entries.length);
-      this.entries.push(this.entry(e[0], e[1]));
+      if (this.entryId(e[0], e[1]) !== this.entries.length - 1) return false;
     }
     this.states.clear();
     for (const st of c.states) {
@@ -133,25 +133,43 @@ export class StateCache {
 
   /** Records that every continuation of `key` from `sleep` was explored, with summary `sum`. */
   store(key: string, sleep: readonly number[], sum: Summary): void {
-    const prevId = this.states.get(key);
-    let asleep = sleep;
-    let words = sum;
-    if (prevId >= 0) {
-      // Explored twice from different sleep sets: together they cover the intersection.
-      const prev = this.entries[prevId]!;
-      asleep = prev.sleep.filter((r) => sleep.includes(r));
-      words = [...sum];
-      merge(words, prev.summary);
+    const id = this.entryId(sleep, sum);
+    const prevId = this.states.putIfAbsent(key, id);
+    if (prevId < 0 || prevId === id) return;
+    // Explored twice from different sleep sets: together they cover the intersection.
+    const prev = this.entries[prevId]!;
+    const words = [...sum];
+    merge(words, prev.summary);
+    this.states.set(
+      key,
+      this.entryId(
+        prev.sleep.filter((r) => sleep.includes(r)),
+        words,
+      ),
+    );
+  }
+
+  /** The entry (sleep set, summary) as one interned id; trailing zero words do not count. */
+  private entryId(sleep: readonly number[], words: Summary): number {
+    let n = words.length;
+    while (n > 0 && words[n - 1] === 0) n--;
+    let h = FNV_OFFSET;
+    for (let w = 0; w < n; w++) h = Math.imul(h ^ words[w]!, FNV_PRIME);
+    h = Math.imul(h ^ -1, FNV_PRIME);
+    for (const r of sleep) h = Math.imul(h ^ r, FNV_PRIME);
+    let bucket = this.entryIds.get(h);
+    if (bucket === undefined) {
+      bucket = [];
+      this.entryIds.set(h, bucket);
     }
-    while (words.length > 0 && words[words.length - 1] === 0) words = words.slice(0, -1);
-    const ek = `${asleep.join(',')}|${words.join(',')}`;
-    let id = this.entryIds.get(ek);
-    if (id === undefined) {
-      id = this.entries.length;
-      this.entryIds.set(ek, id);
-      this.entries.push(this.entry(asleep, words));
+    for (const id of bucket) {
+      const e = this.entries[id]!;
+      if (sameNumbers(e.summary, words, n) && sameNumbers(e.sleep, sleep, sleep.length)) return id;
     }
-    this.states.set(key, id);
+    const id = this.entries.length;
+    this.entries.push(this.entry(sleep, words.slice(0, n)));
+    bucket.push(id);
+    return id;
   }
 
   private entry(sleep: readonly number[], words: Summary): CachedState {
@@ -180,6 +198,16 @@ export interface SavedStateCache {
   readonly states: [string, number][];
   readonly hits: number;
   readonly partialHits: number;
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** a[0..n) equals b[0..n), and a has no more (b may: trailing zero words). */
+function sameNumbers(a: readonly number[], b: readonly number[], n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** into |= from */
