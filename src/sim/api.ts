@@ -129,6 +129,7 @@ class RetryLoop<T> implements Generator<Step, T, unknown> {
         return { value: r.value as T, done: true };
       }
       this.inner = null;
+      this.t!.history = this.it!.history;
       return this.t!.retryStep;
     } catch (x) {
       this.close();
