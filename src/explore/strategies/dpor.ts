@@ -200,6 +200,11 @@ class Clocks {
  *
  * With `preemptions: k`, backtrack points that would make a run preempt more than k times are
  * dropped and the verdict is at best `bounded` (as loom's bound; not complete even within k).
+ *
+ * For a program with closed state (`Program.closedState`) it also caches the states it has
+ * explored (src/explore/state-cache.ts): a run that reaches one, from a sleep set that covers
+ * the one it was explored from, ends there, and the cached subtree's accesses add the
+ * backtrack points its runs would have added (docs/explorer.md, "The state cache").
  */
 export class DporStrategy implements Strategy {
   readonly name = 'dpor';
