@@ -100,7 +100,7 @@ export class KeyTable {
     for (let e = 0; e < this.count; e++) {
       const from = this.starts[e]!;
       let h = FNV_OFFSET;
-      for (let i = 0; i < this.lengths[e]!; i++) h = Math.imul(h ^ this.units[from + i]!, FNV_PRIME);
+      for (let i = 0; i < this.lengths[e]!; i++) h = fnv(h, this.units[from + i]!);
       let s = h & mask;
       while (slots[s] !== 0) s = (s + 1) & mask;
       slots[s] = e + 1;
@@ -109,13 +109,17 @@ export class KeyTable {
   }
 }
 
-const FNV_OFFSET = 0x811c9dc5 | 0;
+/** FNV-1a, 32 bits: the seed, and one step of the hash over a number. */
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+export function fnv(h: number, n: number): number {
+  return Math.imul(h ^ n, FNV_PRIME);
+}
 const FNV_PRIME = 0x01000193;
 
 /** FNV-1a over the key's UTF-16 units (the same as rehash computes from the arena). */
 function hash(key: string): number {
   let h = FNV_OFFSET;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), FNV_PRIME);
+  for (let i = 0; i < key.length; i++) h = fnv(h, key.charCodeAt(i));
   return h;
 }
 

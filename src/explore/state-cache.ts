@@ -1,6 +1,6 @@
 import { type SavedStateTable, StateTable } from '../sim/state.js';
 import type { Footprint } from './footprint.js';
-import { KeyTable } from './key-table.js';
+import { FNV_OFFSET, fnv, KeyTable } from './key-table.js';
 
 /**
  * DPOR's cache of explored states (src/explore/strategies/dpor.ts). A state whose every
@@ -154,9 +154,9 @@ export class StateCache {
     let n = words.length;
     while (n > 0 && words[n - 1] === 0) n--;
     let h = FNV_OFFSET;
-    for (let w = 0; w < n; w++) h = Math.imul(h ^ words[w]!, FNV_PRIME);
-    h = Math.imul(h ^ -1, FNV_PRIME);
-    for (const r of sleep) h = Math.imul(h ^ r, FNV_PRIME);
+    for (let w = 0; w < n; w++) h = fnv(h, words[w]!);
+    h = fnv(h, -1);
+    for (const r of sleep) h = fnv(h, r);
     let bucket = this.entryIds.get(h);
     if (bucket === undefined) {
       bucket = [];
@@ -199,9 +199,6 @@ export interface SavedStateCache {
   readonly hits: number;
   readonly partialHits: number;
 }
-
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
 
 /** a[0..n) equals b[0..n), and a has no more (b may: trailing zero words). */
 function sameNumbers(a: readonly number[], b: readonly number[], n: number): boolean {

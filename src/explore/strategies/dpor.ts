@@ -460,8 +460,7 @@ export class DporStrategy implements Strategy {
       if (cached !== null) {
         this.partial = null;
         merge(node.sum, cached.summary);
-        for (let k = 0; k < cached.tids.length; k++)
-          this.raceCached(cached.tids[k]!, cached.serials[k]!, cached.writes[k]!, i);
+        this.raceCachedAll(cached, i);
       }
     }
     const fp = this.pendingFootprint(t);
@@ -650,8 +649,7 @@ export class DporStrategy implements Strategy {
     }
     this.cache!.hits++;
     merge(parent.sum, hit.summary);
-    for (let k = 0; k < hit.tids.length; k++)
-      this.raceCached(hit.tids[k]!, hit.serials[k]!, hit.writes[k]!, this.pos);
+    this.raceCachedAll(hit, this.pos);
   }
 
   /**
@@ -661,6 +659,12 @@ export class DporStrategy implements Strategy {
    * step may never be co-enabled with it: both only make this backtrack point unneeded, never
    * a needed one missing.
    */
+  /** raceCached for every access of a cached state's summary, against the events before `at`. */
+  private raceCachedAll(cached: CachedState, at: number): void {
+    for (let k = 0; k < cached.tids.length; k++)
+      this.raceCached(cached.tids[k]!, cached.serials[k]!, cached.writes[k]!, at);
+  }
+
   private raceCached(tid: number, serial: number, write: boolean, at: number): void {
     const cp = this.clocks.thread[tid];
     const touching = this.clocks.byObj[serial];
