@@ -7,26 +7,96 @@ import { FNV_OFFSET, fnv, KeyTable } from './key-table.js';
  * continuation has been explored, from a sleep set no larger than the current one, need not
  * be explored again; but the runs cut there would have raced with the events before them, so
  * each entry keeps a summary of its subtree: every (thread, object, write?) access that any
- * step explored or pending in it made or would make. A run that reaches the state adds the
- * backtrack points those accesses imply (as if each could race with any event of another
- * thread not ordered before its thread: more backtrack points, never fewer).
+ * step explored or pending in it made or would make, with what that access is ordered after
+ * (its *roots*, below). A run that reaches the state adds the backtrack points those accesses
+ * imply: each races with the last event of another thread on its object that its roots do
+ * not order before it (more backtrack points than the cut runs would add, never fewer).
  *
- * Summaries under construction are bitsets over the accesses seen so far in the search (a
- * dense numbering); the cache maps a state key to an interned (sleep set, summary) entry.
+ * Roots. Relative to a state S (the stack's events P led to it), the thread clock of an
+ * access's thread p just before the access, restricted to P, is the join of the clocks at S
+ * of: p itself and every thread with an event in the access's causal past after S (`t`, a
+ * mask of thread ids), and the last write before S of every object such an event touched
+ * (`o`, a mask of object serials). Which threads and objects these are depends only on the
+ * path from S, not on P: at a hit through another prefix, the same roots, evaluated on that
+ * prefix's clocks, order exactly what the access's thread would be ordered after. Leaving a
+ * root out only makes more races, so threads and objects past the masks' 30 bits are left
+ * out, the reads since an object's last write (which a write is also ordered after) are not
+ * roots, and one access seen with several root sets keeps their intersection.
+ *
+ * Summaries under construction are dense per-access arrays over the accesses seen so far in
+ * the search; the cache maps a state key to an interned (sleep set, summary) entry.
  */
 export const MAX_THREADS = 128;
 
-/** A bitset of accesses (see StateCache.access); words past its length are zero. */
-export type Summary = number[];
+/** Threads and object serials below this have a bit in a root mask. */
+export const ROOT_BITS = 30;
+
+/** The root bit of thread id or object serial `n` (0 past ROOT_BITS: left out). */
+export function rootBit(n: number): number {
+  return n >= 0 && n < ROOT_BITS ? 1 << n : 0;
+}
+
+/** A subtree's accesses under construction: by dense access id (StateCache.access), its roots. */
+export class Summary {
+  /** The accesses present, in the order first added. */
+  readonly ids: number[] = [];
+  /** By access id: its thread roots (-1: absent), its object roots. */
+  readonly t: number[] = [];
+  readonly o: number[] = [];
+
+  /** Adds access `id` with roots (t, o); one already present keeps the intersection. */
+  put(id: number, t: number, o: number): void {
+    const ts = this.t;
+    while (ts.length <= id) {
+      ts.push(-1);
+      this.o.push(0);
+    }
+    const cur = ts[id]!;
+    if (cur < 0) {
+      ts[id] = t;
+      this.o[id] = o;
+      this.ids.push(id);
+    } else {
+      ts[id] = cur & t;
+      this.o[id]! &= o;
+    }
+  }
+
+  clear(): void {
+    for (const id of this.ids) this.t[id] = -1;
+    this.ids.length = 0;
+  }
+
+  /** For a checkpoint: [access ids, their thread roots, their object roots]. */
+  save(): SavedSummary {
+    const ids = this.ids;
+    return [[...ids], ids.map((id) => this.t[id]!), ids.map((id) => this.o[id]!)];
+  }
+
+  static load(x: unknown): Summary | null {
+    if (!Array.isArray(x) || x.length !== 3 || !x.every(isInts)) return null;
+    const [ids, t, o] = x as SavedSummary;
+    if (t.length !== ids.length || o.length !== ids.length || !ids.every((id) => id >= 0)) return null;
+    const s = new Summary();
+    for (let k = 0; k < ids.length; k++) s.put(ids[k]!, t[k]!, o[k]!);
+    return s;
+  }
+}
+
+export type SavedSummary = [number[], number[], number[]];
+
+const isInts = (a: unknown): a is number[] => Array.isArray(a) && a.every((n) => Number.isInteger(n));
 
 export interface CachedState {
   /** The sleep set the subtree was explored from (the intersection, if explored twice). */
   readonly sleep: readonly number[];
-  /** The subtree's accesses: thread, object serial, write?, in parallel arrays. */
-  readonly tids: readonly number[];
-  readonly serials: readonly number[];
-  readonly writes: readonly boolean[];
-  readonly summary: Summary;
+  /**
+   * The subtree's accesses: (dense id, thread roots, object roots) triples, by id, at
+   * [start, end) of the cache's `arena` (one typed array for all entries: a search keeps
+   * hundreds of thousands, and a typed array each cost the collector more than the search).
+   */
+  readonly start: number;
+  readonly end: number;
 }
 
 export class StateCache {
@@ -35,13 +105,21 @@ export class StateCache {
   /** State key -> entry id. */
   private readonly states = new KeyTable();
   private readonly entries: CachedState[] = [];
-  /** Entry ids by hash of their (summary, sleep set). */
-  private readonly entryIds = new Map<number, number[]>();
+  /** The entries' access triples (see CachedState); reallocated as it grows. */
+  arena = new Int32Array(1 << 12);
+  private arenaUsed = 0;
+  /** Entry ids by hash of their (summary, sleep set): open hashing, chained through `next`. */
+  private slots = new Int32Array(1 << 10);
+  private hashes = new Int32Array(1 << 9);
+  private next = new Int32Array(1 << 9);
+  /** Sleep sets by their text: entries share them. */
+  private readonly sleeps = new Map<string, readonly number[]>();
   /** (serial * MAX_THREADS + tid) * 2 + write -> dense access number + 1. */
   private readonly dense: number[] = [];
-  private readonly accessTid: number[] = [];
-  private readonly accessSerial: number[] = [];
-  private readonly accessWrite: boolean[] = [];
+  /** By dense access number: its thread, object serial and write?. */
+  readonly accessTid: number[] = [];
+  readonly accessSerial: number[] = [];
+  readonly accessWrite: boolean[] = [];
   /** Runs cut at a cached state. */
   hits = 0;
   /**
@@ -62,7 +140,15 @@ export class StateCache {
     return {
       table: this.table.save(),
       accesses: this.accessTid.map((t, i) => [t, this.accessSerial[i]!, this.accessWrite[i]!]),
-      entries: this.entries.map((e) => [[...e.sleep], [...e.summary]]),
+      entries: this.entries.map((e) => {
+        const a = Array.from(this.arena.subarray(e.start, e.end));
+        return [
+          [...e.sleep],
+          a.filter((_, k) => k % 3 === 0),
+          a.filter((_, k) => k % 3 === 1),
+          a.filter((_, k) => k % 3 === 2),
+        ];
+      }),
       states: [...this.states.entries()],
       hits: this.hits,
       partialHits: this.partialHits,
@@ -73,7 +159,6 @@ export class StateCache {
   load(x: unknown): boolean {
     if (typeof x !== 'object' || x === null) return false;
     const c = x as Partial<SavedStateCache>;
-    const ints = (a: unknown): a is number[] => Array.isArray(a) && a.every((n) => Number.isInteger(n));
     if (!Array.isArray(c.accesses) || !Array.isArray(c.entries) || !Array.isArray(c.states)) return false;
     if (!Number.isInteger(c.hits) || !Number.isInteger(c.partialHits) || !this.table.load(c.table))
       return false;
@@ -82,14 +167,17 @@ export class StateCache {
     this.accessSerial.length = 0;
     this.accessWrite.length = 0;
     for (const a of c.accesses) {
-      if (!Array.isArray(a) || !ints(a.slice(0, 2)) || typeof a[2] !== 'boolean') return false;
+      if (!Array.isArray(a) || !isInts(a.slice(0, 2)) || typeof a[2] !== 'boolean') return false;
       this.access(a[0], a[1], a[2]);
     }
     this.entries.length = 0;
-    this.entryIds.clear();
+    this.arenaUsed = 0;
+    this.slots.fill(0);
     for (const e of c.entries) {
-      if (!Array.isArray(e) || !ints(e[0]) || !ints(e[1])) return false;
-      if (this.entryId(e[0], e[1]) !== this.entries.length - 1) return false;
+      if (!Array.isArray(e) || !isInts(e[0])) return false;
+      const sum = Summary.load(e.slice(1));
+      if (sum === null || sum.ids.some((id) => id >= this.accessTid.length)) return false;
+      if (this.entryId(e[0], sum) !== this.entries.length - 1) return false;
     }
     this.states.clear();
     for (const st of c.states) {
@@ -102,17 +190,16 @@ export class StateCache {
     return true;
   }
 
-  /** Adds thread `tid`'s step with footprint `fp` to a summary. */
-  add(into: Summary, tid: number, fp: Footprint): void {
-    for (let k = 0; k < fp.objs.length; k++) {
-      const i = this.access(tid, fp.objs[k]!, fp.writes[k]!);
-      const w = i >>> 5;
-      while (into.length <= w) into.push(0);
-      into[w]! |= 1 << (i & 31);
-    }
+  /**
+   * Adds thread `tid`'s step with footprint `fp` (its objects from `from` on), ordered after
+   * roots (t, o), to a summary.
+   */
+  add(into: Summary, tid: number, fp: Footprint, t: number, o: number, from = 0): void {
+    for (let k = from; k < fp.objs.length; k++) into.put(this.access(tid, fp.objs[k]!, fp.writes[k]!), t, o);
   }
 
-  private access(tid: number, serial: number, write: boolean): number {
+  /** The dense number of access (thread, object serial, write?). */
+  access(tid: number, serial: number, write: boolean): number {
     const code = (serial * MAX_THREADS + tid) * 2 + (write ? 1 : 0);
     let i = this.dense[code];
     if (i === undefined) {
@@ -138,77 +225,118 @@ export class StateCache {
     if (prevId < 0 || prevId === id) return;
     // Explored twice from different sleep sets: together they cover the intersection.
     const prev = this.entries[prevId]!;
-    const words = [...sum];
-    merge(words, prev.summary);
+    const both = new Summary();
+    for (const i of sum.ids) both.put(i, sum.t[i]!, sum.o[i]!);
+    const a = this.arena;
+    for (let k = prev.start; k < prev.end; k += 3) both.put(a[k]!, a[k + 1]!, a[k + 2]!);
     this.states.set(
       key,
       this.entryId(
         prev.sleep.filter((r) => sleep.includes(r)),
-        words,
+        both,
       ),
     );
   }
 
-  /** The entry (sleep set, summary) as one interned id; trailing zero words do not count. */
-  private entryId(sleep: readonly number[], words: Summary): number {
-    let n = words.length;
-    while (n > 0 && words[n - 1] === 0) n--;
-    let h = FNV_OFFSET;
-    for (let w = 0; w < n; w++) h = fnv(h, words[w]!);
-    h = fnv(h, -1);
+  /**
+   * The entry (sleep set, summary) as one interned id. The hash adds the accesses' hashes, so
+   * that equal summaries built in any order share one entry without sorting them first.
+   */
+  private entryId(sleep: readonly number[], sum: Summary): number {
+    let h = 0;
+    for (const i of sum.ids) h = (h + accessHash(i, sum.t[i]!, sum.o[i]!)) | 0;
+    h = fnv(fnv(FNV_OFFSET, h), -1);
     for (const r of sleep) h = fnv(h, r);
-    let bucket = this.entryIds.get(h);
-    if (bucket === undefined) {
-      bucket = [];
-      this.entryIds.set(h, bucket);
-    }
-    for (const id of bucket) {
-      const e = this.entries[id]!;
-      if (sameNumbers(e.summary, words, n) && sameNumbers(e.sleep, sleep, sleep.length)) return id;
+    const mask = this.slots.length - 1;
+    for (let e = this.slots[h & mask]! - 1; e >= 0; e = this.next[e]! - 1) {
+      if (this.hashes[e] !== h) continue;
+      const entry = this.entries[e]!;
+      if (this.sameEntry(entry, sum) && sameNumbers(entry.sleep, sleep)) return e;
     }
     const id = this.entries.length;
-    this.entries.push(this.entry(sleep, words.slice(0, n)));
-    bucket.push(id);
+    this.entries.push(this.entry(sleep, sum));
+    if (id >= this.hashes.length) {
+      this.hashes = grow(this.hashes, id + 1);
+      this.next = grow(this.next, id + 1);
+    }
+    this.hashes[id] = h;
+    if (2 * (id + 1) > this.slots.length) this.rehash();
+    else this.link(id);
     return id;
   }
 
-  private entry(sleep: readonly number[], words: Summary): CachedState {
-    const tids: number[] = [];
-    const serials: number[] = [];
-    const writes: boolean[] = [];
-    for (let w = 0; w < words.length; w++) {
-      for (let b = 0; b < 32; b++) {
-        if ((words[w]! & (1 << b)) === 0) continue;
-        const i = w * 32 + b;
-        tids.push(this.accessTid[i]!);
-        serials.push(this.accessSerial[i]!);
-        writes.push(this.accessWrite[i]!);
-      }
-    }
-    return { sleep: [...sleep], tids, serials, writes, summary: [...words] };
+  private link(id: number): void {
+    const slot = this.hashes[id]! & (this.slots.length - 1);
+    this.next[id] = this.slots[slot]!;
+    this.slots[slot] = id + 1;
   }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    for (let id = 0; id < this.entries.length; id++) this.link(id);
+  }
+
+  private entry(sleep: readonly number[], sum: Summary): CachedState {
+    const ids = [...sum.ids].sort((a, b) => a - b);
+    const start = this.arenaUsed;
+    const end = start + 3 * ids.length;
+    if (end > this.arena.length) this.arena = grow(this.arena, end);
+    const a = this.arena;
+    for (let k = 0; k < ids.length; k++) {
+      const i = ids[k]!;
+      a[start + 3 * k] = i;
+      a[start + 3 * k + 1] = sum.t[i]!;
+      a[start + 3 * k + 2] = sum.o[i]!;
+    }
+    this.arenaUsed = end;
+    const text = sleep.join(',');
+    let shared = this.sleeps.get(text);
+    if (shared === undefined) {
+      shared = [...sleep];
+      this.sleeps.set(text, shared);
+    }
+    return { sleep: shared, start, end };
+  }
+
+  /** Entry `e` holds exactly the accesses of `sum`, with their roots. */
+  private sameEntry(e: CachedState, sum: Summary): boolean {
+    if (sum.ids.length * 3 !== e.end - e.start) return false;
+    const a = this.arena;
+    for (let k = e.start; k < e.end; k += 3) {
+      const i = a[k]!;
+      const t = sum.t[i];
+      if (t === undefined || t < 0 || a[k + 1] !== t || a[k + 2] !== sum.o[i]) return false;
+    }
+    return true;
+  }
+}
+
+/** `a` copied into a typed array of at least twice its length and at least `n`. */
+function grow(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(n, 2 * a.length));
+  b.set(a);
+  return b;
 }
 
 export interface SavedStateCache {
   readonly table: SavedStateTable;
   /** By dense access number: [tid, serial, write]. */
   readonly accesses: [number, number, boolean][];
-  /** By entry id: [sleep set, summary words]. */
-  readonly entries: [number[], number[]][];
+  /** By entry id: [sleep set, access ids, their thread roots, their object roots]. */
+  readonly entries: [number[], number[], number[], number[]][];
   readonly states: [string, number][];
   readonly hits: number;
   readonly partialHits: number;
 }
 
-/** a[0..n) equals b[0..n), and a has no more (b may: trailing zero words). */
-function sameNumbers(a: readonly number[], b: readonly number[], n: number): boolean {
-  if (a.length !== n) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** An access with its roots, hashed for entryId's order-free sum. */
+function accessHash(i: number, t: number, o: number): number {
+  const h = Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(t, 0x85ebca6b) ^ Math.imul(o, 0xc2b2ae35);
+  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
 }
 
-/** into |= from */
-export function merge(into: Summary, from: Summary): void {
-  while (into.length < from.length) into.push(0);
-  for (let w = 0; w < from.length; w++) into[w]! |= from[w]!;
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -14,10 +14,11 @@ import {
 import {
   type CachedState,
   MAX_THREADS,
-  merge,
+  rootBit,
   type SavedStateCache,
+  type SavedSummary,
   StateCache,
-  type Summary,
+  Summary,
 } from '../state-cache.js';
 import { badCheckpoint, isCount, isRecord, type Strategy } from '../strategy.js';
 import type { Cut } from '../verdict.js';
@@ -55,13 +56,21 @@ interface Node {
    */
   key: string | null;
   /**
-   * The accesses of the subtree below (state-cache.ts): the node's own set if it has a key,
-   * else its nearest keyed ancestor's (everything below a node is below its ancestors).
+   * The accesses of the subtree below (state-cache.ts), with their roots relative to the
+   * state before event `sumAt`: the node's own set (`sumAt` its index) if it has a key or is
+   * the first, else its nearest keyed ancestor's (everything below a node is below its
+   * ancestors).
    */
   sum: Summary;
+  sumAt: number;
 }
 
 type Clock = number[];
+
+/** A node in a checkpoint: a keyless node's summary is its owner's, saved once with it. */
+type SavedNode = Omit<Node, 'fp' | 'sum' | 'sumAt'> & {
+  sum: SavedSummary | null;
+};
 
 /**
  * The happens-before bookkeeping of the events on the stack: per object, the clock of its
@@ -214,6 +223,16 @@ export class DporStrategy implements Strategy {
   private stack: Node[] = [];
   /** Nodes a backtrack popped, for pushNode to reuse (a node is most of dpor's garbage). */
   private readonly free: Node[] = [];
+  private readonly freeSums: Summary[] = [];
+  /** expand's result. */
+  private rootT = 0;
+  private rootO = 0;
+  /**
+   * By stack index, when caching: the root bits of the objects the event's footprint touches
+   * and writes (expand's step back over the event). Set with the node's footprint.
+   */
+  private readonly omask: number[] = [];
+  private readonly wmask: number[] = [];
   private finished = false;
   private started = false;
   private droppedByBound = false;
@@ -337,7 +356,6 @@ export class DporStrategy implements Strategy {
         this.preemptionsBefore(i, forced, ids),
         true,
         null,
-        this.inheritedSum(i),
       );
       this.pickedNew = i;
       return k;
@@ -373,17 +391,7 @@ export class DporStrategy implements Strategy {
     }
     const tid = enabled[k]!.id;
     const ids = enabledIds(enabled);
-    this.pushNode(
-      tid,
-      ids,
-      only(tid),
-      only(tid),
-      sleep,
-      this.preemptionsBefore(i, tid, ids),
-      false,
-      key,
-      key === null ? this.inheritedSum(i) : [],
-    );
+    this.pushNode(tid, ids, only(tid), only(tid), sleep, this.preemptionsBefore(i, tid, ids), false, key);
     this.pickedNew = i;
     return k;
   }
@@ -441,7 +449,6 @@ export class DporStrategy implements Strategy {
         this.preemptionsBefore(i, t.id, one),
         this.choiceK < this.prefix.length,
         null,
-        this.inheritedSum(i),
       );
     }
     if (!node || node.tid !== t.id) nondeterministic(i, `thread ${t.id} runs where thread ${node?.tid} did`);
@@ -455,11 +462,11 @@ export class DporStrategy implements Strategy {
     }
     // The state before a new event: every thread's pending step is in the subtree's summary.
     if (this.caching && i >= this.replayLen) {
-      this.addPending(node.sum);
+      this.addPending(node, i);
       const cached = this.partial;
       if (cached !== null) {
         this.partial = null;
-        merge(node.sum, cached.summary);
+        this.mergeCached(node, i, cached);
         this.raceCachedAll(cached, i);
       }
     }
@@ -472,7 +479,7 @@ export class DporStrategy implements Strategy {
       c = this.clockOf(t.id, fp);
       node.clock = c;
     }
-    node.fp = fp;
+    this.setFootprint(i, node, fp);
     this.clocks.begin(i, t.id);
     this.applyClock(t.id, fp, c);
     let events = this.clocks.events[t.id];
@@ -509,12 +516,17 @@ export class DporStrategy implements Strategy {
     const clock = node.clock!;
     let fp = node.fp!;
     if (t.done) {
+      const pending = fp;
       fp = withExit(fp, t, this.vis!);
-      node.fp = fp;
+      this.setFootprint(i, node, fp);
       // The exit is part of the event: later readers of the thread (join) are ordered after it.
       for (let k = 0; k < fp.objs.length; k++) if (fp.writes[k]) this.clocks.setW(fp.objs[k]!, clock);
+      // The step itself is in the summary as a pending one (addPending); its exit is not.
+      if (this.caching && i >= this.replayLen - 1) {
+        this.expand(rootBit(tid), 0, i, node.sumAt);
+        this.cache!.add(node.sum, tid, fp, this.rootT, this.rootO, pending.objs.length);
+      }
     }
-    if (this.caching) this.cache!.add(node.sum, tid, fp);
     // A replayed event before the divergence point met the same pending steps in the run
     // that first took it, and that run added the same backtrack points: only its clock and
     // footprint are needed, for races with the events to come.
@@ -571,8 +583,12 @@ export class DporStrategy implements Strategy {
     preemptions: number,
     fixedTid: boolean,
     key: string | null,
-    sum: Summary,
   ): Node {
+    const i = this.stack.length;
+    const parent = this.stack[i - 1];
+    const owns = key !== null || parent === undefined;
+    const sumAt = owns ? i : parent.sumAt;
+    const sum = owns ? (this.freeSums.pop() ?? new Summary()) : parent.sum;
     const node = this.free.pop();
     if (node === undefined) {
       const fresh: Node = {
@@ -590,6 +606,7 @@ export class DporStrategy implements Strategy {
         fp: null,
         key,
         sum,
+        sumAt,
       };
       this.stack.push(fresh);
       return fresh;
@@ -608,6 +625,7 @@ export class DporStrategy implements Strategy {
     node.fp = null;
     node.key = key;
     node.sum = sum;
+    node.sumAt = sumAt;
     this.stack.push(node);
     return node;
   }
@@ -621,16 +639,49 @@ export class DporStrategy implements Strategy {
     return this.caching;
   }
 
-  /** The summary set a keyless node at `i` adds to: its parent's (see Node.sum). */
-  private inheritedSum(i: number): Summary {
-    return this.stack[i - 1]?.sum ?? [];
+  /**
+   * Roots (t, o) relative to the state before event `from`, made relative to the state before
+   * event `to` (to <= from), into rootT and rootO. Going back over event x of thread u: the
+   * clock of u after x, and the last write of each object x wrote, are x's clock, which is
+   * u's clock before x joined with the last writes of every object x touched (state-cache.ts).
+   */
+  private expand(t: number, o: number, from: number, to: number): void {
+    for (let x = from - 1; x >= to; x--) {
+      const n = this.stack[x]!;
+      const tbit = rootBit(n.tid);
+      if ((t & tbit) !== 0 || (o & this.wmask[x]!) !== 0) {
+        t |= tbit;
+        o |= this.omask[x]!;
+      }
+    }
+    this.rootT = t;
+    this.rootO = o;
   }
 
-  /** Every live thread's pending step, into a summary. */
-  private addPending(into: Summary): void {
+  /** Every live thread's pending step in the state before event `at`, into `owner`'s summary. */
+  private addPending(owner: Node, at: number): void {
     const cache = this.cache!;
     for (const p of this.rt!.threads) {
-      if (!p.done && p.pending) cache.add(into, p.id, this.pendingFootprint(p));
+      if (p.done || !p.pending) continue;
+      this.expand(rootBit(p.id), 0, at, owner.sumAt);
+      cache.add(owner.sum, p.id, this.pendingFootprint(p), this.rootT, this.rootO);
+    }
+  }
+
+  /** A cached state's summary, for the state before event `at`, into `owner`'s summary. */
+  private mergeCached(owner: Node, at: number, cached: CachedState): void {
+    const a = this.cache!.arena;
+    for (let k = cached.start; k < cached.end; k += 3) {
+      this.expand(a[k + 1]!, a[k + 2]!, at, owner.sumAt);
+      owner.sum.put(a[k]!, this.rootT, this.rootO);
+    }
+  }
+
+  /** Summary `sum` (of the state before event `at`) into `owner`'s summary. */
+  private mergeSummary(owner: Node, at: number, sum: Summary): void {
+    for (const id of sum.ids) {
+      this.expand(sum.t[id]!, sum.o[id]!, at, owner.sumAt);
+      owner.sum.put(id, this.rootT, this.rootO);
     }
   }
 
@@ -644,29 +695,30 @@ export class DporStrategy implements Strategy {
     if (parent === undefined) return;
     const hit = this.hit;
     if (hit === null) {
-      this.addPending(parent.sum);
+      this.addPending(parent, this.pos);
       return;
     }
     this.cache!.hits++;
-    merge(parent.sum, hit.summary);
+    this.mergeCached(parent, this.pos, hit);
     this.raceCachedAll(hit, this.pos);
   }
 
   /**
-   * A step of the cut subtree (an access in the cached state's summary) races with the last
-   * event of another thread that touches the same object, one of them writing, and does not
-   * happen before the step's thread now. Later events of the subtree may order them, and the
-   * step may never be co-enabled with it: both only make this backtrack point unneeded, never
-   * a needed one missing.
+   * Each access of a cached state's summary, as a step of the cut subtree, against the events
+   * before `at`: it races with the last event of another thread that touches the same object,
+   * one of them writing, and that its roots do not order before it. The step may never be
+   * co-enabled with that event: that only makes the backtrack point unneeded, never a needed
+   * one missing.
    */
-  /** raceCached for every access of a cached state's summary, against the events before `at`. */
   private raceCachedAll(cached: CachedState, at: number): void {
-    for (let k = 0; k < cached.tids.length; k++)
-      this.raceCached(cached.tids[k]!, cached.serials[k]!, cached.writes[k]!, at);
+    const { accessTid, accessSerial, accessWrite, arena: a } = this.cache!;
+    for (let k = cached.start; k < cached.end; k += 3) {
+      const i = a[k]!;
+      this.raceCached(accessTid[i]!, accessSerial[i]!, accessWrite[i]!, a[k + 1]!, a[k + 2]!, at);
+    }
   }
 
-  private raceCached(tid: number, serial: number, write: boolean, at: number): void {
-    const cp = this.clocks.thread[tid];
+  private raceCached(tid: number, serial: number, write: boolean, t: number, o: number, at: number): void {
     const touching = this.clocks.byObj[serial];
     if (touching === undefined) return;
     for (let x = touching.length - 1; x >= 0; x--) {
@@ -684,10 +736,29 @@ export class DporStrategy implements Strategy {
         }
       }
       if (!conflict) continue;
-      if (cp !== undefined && (cp[u] ?? 0) >= node.clock![u]!) continue;
+      if (this.ordered(node.clock![u]!, u, tid, t, o)) continue;
       this.addBacktrack(j, tid);
       return;
     }
+  }
+
+  /**
+   * Whether thread u's `idx`-th event happens before an access of thread `tid` with roots
+   * (t, o), by the clocks now: before the thread's clock, another root thread's, or the
+   * last write of a root object.
+   */
+  private ordered(idx: number, u: number, tid: number, t: number, o: number): boolean {
+    const clocks = this.clocks;
+    if ((clocks.thread[tid]?.[u] ?? 0) >= idx) return true;
+    for (let m = t; m !== 0; m &= m - 1) {
+      const c = clocks.thread[31 - Math.clz32(m & -m)];
+      if (c !== undefined && (c[u] ?? 0) >= idx) return true;
+    }
+    for (let m = o; m !== 0; m &= m - 1) {
+      const c = clocks.objW[31 - Math.clz32(m & -m)];
+      if (c && (c[u] ?? 0) >= idx) return true;
+    }
+    return false;
   }
 
   private noteNewThreads(parent: Clock | null, races: boolean): void {
@@ -714,6 +785,21 @@ export class DporStrategy implements Strategy {
       if (!(step.obj instanceof WaitQueue && step === step.obj.wakeStep)) this.fpCache[t.id] = fp;
     }
     return fp;
+  }
+
+  /** Sets event i's footprint and, when caching, its root bits. */
+  private setFootprint(i: number, node: Node, fp: Footprint): void {
+    node.fp = fp;
+    if (!this.caching) return;
+    let o = 0;
+    let w = 0;
+    for (let k = 0; k < fp.objs.length; k++) {
+      const b = rootBit(fp.objs[k]!);
+      o |= b;
+      if (fp.writes[k]) w |= b;
+    }
+    this.omask[i] = o;
+    this.wmask[i] = w;
   }
 
   private clockOf(tid: number, fp: Footprint): Clock {
@@ -793,7 +879,7 @@ export class DporStrategy implements Strategy {
    * into a strategy made with the same prefix.
    */
   checkpoint(): {
-    stack: (Omit<Node, 'fp' | 'sum'> & { sum: Summary | null })[];
+    stack: SavedNode[];
     started: boolean;
     finished: boolean;
     droppedByBound: boolean;
@@ -801,10 +887,10 @@ export class DporStrategy implements Strategy {
     cache: SavedStateCache | null;
   } {
     return {
-      stack: this.stack.map(({ fp: _fp, ...n }, i) => ({
+      stack: this.stack.map(({ fp: _fp, sumAt, ...n }, i) => ({
         ...n,
-        // A keyless node's summary is its parent's (Node.sum): saved once, with its owner.
-        sum: this.caching && (n.key !== null || i === 0) ? [...n.sum] : null,
+        // A keyless node's summary is its owner's (Node.sum): saved once, with its owner.
+        sum: this.caching && sumAt === i ? n.sum.save() : null,
         enabled: [...n.enabled],
         backtrack: [...n.backtrack],
         done: [...n.done],
@@ -822,7 +908,7 @@ export class DporStrategy implements Strategy {
 
   restore(state: unknown): void {
     const counts = (x: unknown): x is number[] => Array.isArray(x) && x.every(isCount);
-    const isNode = (x: unknown): x is Node =>
+    const isNode = (x: unknown): x is SavedNode =>
       isRecord(x) &&
       isCount(x.tid) &&
       counts(x.enabled) &&
@@ -836,7 +922,7 @@ export class DporStrategy implements Strategy {
       typeof x.fixedValue === 'boolean' &&
       (x.clock === null || counts(x.clock)) &&
       (x.key === null || typeof x.key === 'string') &&
-      (x.sum === null || (Array.isArray(x.sum) && x.sum.every((w) => Number.isInteger(w))));
+      (x.sum === null || Summary.load(x.sum) !== null);
     if (
       !isRecord(state) ||
       !Array.isArray(state.stack) ||
@@ -852,13 +938,23 @@ export class DporStrategy implements Strategy {
     if (caching && (this.cache === null || !this.cache.load(state.cache))) {
       badCheckpoint(this.name, 'a state cache this search does not keep, or not a state cache');
     }
-    const copy = (JSON.parse(JSON.stringify(state)) as { stack: (Node & { sum: Summary | null })[] }).stack;
-    copy.forEach((n, i) => {
-      n.fp = null;
-      n.key ??= null;
-      n.sum ??= copy[i - 1]?.sum ?? [];
+    this.stack = [];
+    state.stack.forEach((x, i) => {
+      const parent = this.stack[i - 1];
+      const own = x.sum !== null || parent === undefined;
+      this.stack.push({
+        ...x,
+        enabled: [...x.enabled],
+        backtrack: [...x.backtrack],
+        done: [...x.done],
+        sleep: [...x.sleep],
+        clock: x.clock && [...x.clock],
+        fp: null,
+        key: x.key ?? null,
+        sum: own ? (x.sum === null ? new Summary() : Summary.load(x.sum)!) : parent.sum,
+        sumAt: own ? i : parent.sumAt,
+      });
     });
-    this.stack = copy;
     // A search that caches states decided so at its first run; one checkpointed before any
     // run decides at its first run after the resume.
     this.probed = caching || state.started;
@@ -897,7 +993,11 @@ export class DporStrategy implements Strategy {
       if (this.caching && node.key !== null) {
         this.cache!.store(node.key, node.sleep, node.sum);
         const parent = this.stack[i - 1];
-        if (parent !== undefined) merge(parent.sum, node.sum);
+        if (parent !== undefined) this.mergeSummary(parent, i, node.sum);
+      }
+      if (node.sumAt === i) {
+        node.sum.clear();
+        this.freeSums.push(node.sum);
       }
       this.free.push(this.stack.pop()!);
     }
