@@ -40,6 +40,25 @@ export class KeyTable {
     return -1;
   }
 
+  /**
+   * The entry holding `key`, inserted with value -1 if absent: its index stays valid as the
+   * table grows, for valueAt and setAt.
+   */
+  reserve(key: string): number {
+    const e = this.indexOf(key);
+    if (e >= 0) return e;
+    this.insert(key, -1);
+    return this.count - 1;
+  }
+
+  valueAt(e: number): number {
+    return this.values[e]!;
+  }
+
+  setAt(e: number, value: number): void {
+    this.values[e] = value;
+  }
+
   /** The entry holding `key`, or -1 with `emptySlot` where it would go. */
   private indexOf(key: string): number {
     const mask = this.slots.length - 1;

@@ -102,8 +102,9 @@ export interface CachedState {
 export class StateCache {
   /** The thread histories and state keys the runs intern (see Runtime.stateKey). */
   readonly table = new StateTable();
-  /** State key -> entry id. */
+  /** State key -> entry id; -1 for a state reserved (looked up) and not stored yet. */
   private readonly states = new KeyTable();
+  private stored = 0;
   private readonly entries: CachedState[] = [];
   /** The entries' access triples (see CachedState); reallocated as it grows. */
   arena = new Int32Array(1 << 12);
@@ -129,7 +130,7 @@ export class StateCache {
   partialHits = 0;
 
   get size(): number {
-    return this.states.size;
+    return this.stored;
   }
 
   /**
@@ -149,7 +150,7 @@ export class StateCache {
           a.filter((_, k) => k % 3 === 2),
         ];
       }),
-      states: [...this.states.entries()],
+      states: [...this.states.entries()].filter(([, id]) => id >= 0),
       hits: this.hits,
       partialHits: this.partialHits,
     };
@@ -185,6 +186,7 @@ export class StateCache {
       if (st[1] < 0 || st[1] >= this.entries.length) return false;
       this.states.set(st[0], st[1]);
     }
+    this.stored = this.states.size;
     this.hits = c.hits as number;
     this.partialHits = c.partialHits as number;
     return true;
@@ -212,25 +214,44 @@ export class StateCache {
     return i - 1;
   }
 
+  /**
+   * The slot of state `key` (reserved now if it is new): one hash of the key serves the
+   * lookup when the state is reached and the store when its subtree is done.
+   */
+  slot(key: string): number {
+    return this.states.reserve(key);
+  }
+
+  /** The entry in `slot`, if its state was explored. */
+  at(slot: number): CachedState | null {
+    const id = this.states.valueAt(slot);
+    return id < 0 ? null : this.entries[id]!;
+  }
+
   /** The entry for state `key`, if it was explored. */
   lookup(key: string): CachedState | null {
     const id = this.states.get(key);
     return id < 0 ? null : this.entries[id]!;
   }
 
-  /** Records that every continuation of `key` from `sleep` was explored, with summary `sum`. */
-  store(key: string, sleep: readonly number[], sum: Summary): void {
+  /** Records that every continuation of the state in `slot` from `sleep` was explored, with summary `sum`. */
+  store(slot: number, sleep: readonly number[], sum: Summary): void {
     const id = this.entryId(sleep, sum);
-    const prevId = this.states.putIfAbsent(key, id);
-    if (prevId < 0 || prevId === id) return;
+    const prevId = this.states.valueAt(slot);
+    if (prevId < 0) {
+      this.states.setAt(slot, id);
+      this.stored++;
+      return;
+    }
+    if (prevId === id) return;
     // Explored twice from different sleep sets: together they cover the intersection.
     const prev = this.entries[prevId]!;
     const both = new Summary();
     for (const i of sum.ids) both.put(i, sum.t[i]!, sum.o[i]!);
     const a = this.arena;
     for (let k = prev.start; k < prev.end; k += 3) both.put(a[k]!, a[k + 1]!, a[k + 2]!);
-    this.states.set(
-      key,
+    this.states.setAt(
+      slot,
       this.entryId(
         prev.sleep.filter((r) => sleep.includes(r)),
         both,

@@ -33,4 +33,13 @@ describe('KeyTable', () => {
     t.clear();
     expect([t.size, t.get(key(0))]).toEqual([0, -1]);
   });
+
+  it('reserves a slot that stays valid as the table grows', () => {
+    const t = new KeyTable();
+    const slot = t.reserve('state');
+    expect([t.valueAt(slot), t.get('state'), t.reserve('state')]).toEqual([-1, -1, slot]);
+    for (let i = 0; i < 5_000; i++) t.set(`k${i}`, i);
+    t.setAt(slot, 42);
+    expect([t.get('state'), t.valueAt(t.reserve('state')), t.get('k4999')]).toEqual([42, 42, 4999]);
+  });
 });

@@ -131,18 +131,20 @@ describe('summaries with roots', () => {
     const b = new Summary();
     cache.add(b, 1, fp, 0b10, 0);
     cache.add(b, 0, fp, 0b01, 0b10000);
-    cache.store('x', [1], a);
-    cache.store('y', [1], b);
+    const [x, y, z] = ['x', 'y', 'z'].map((k) => cache.slot(k));
+    expect(cache.at(x!)).toBeNull();
+    cache.store(x!, [1], a);
+    cache.store(y!, [1], b);
     expect(cache.lookup('x')).toBe(cache.lookup('y'));
     const c = new Summary();
     cache.add(c, 0, fp, 0b01, 0);
-    cache.store('z', [1], c);
+    cache.store(z!, [1], c);
     expect(cache.lookup('z')).not.toBe(cache.lookup('x'));
     // Stored again from another sleep set: the intersection of both sleep sets and roots.
-    cache.store('x', [1, 2], c);
+    cache.store(x!, [1, 2], c);
     expect(cache.lookup('x')?.sleep).toEqual([1]);
-    const x = cache.lookup('x')!;
-    const acc = Array.from(cache.arena.subarray(x.start, x.end));
+    const e = cache.lookup('x')!;
+    const acc = Array.from(cache.arena.subarray(e.start, e.end));
     expect(acc.filter((_, k) => k % 3 === 0).length).toBe(4);
     expect(acc.filter((_, k) => k % 3 === 2)).toEqual([0, 0, 0, 0]);
   });

@@ -233,6 +233,8 @@ export class DporStrategy implements Strategy {
    */
   private readonly omask: number[] = [];
   private readonly wmask: number[] = [];
+  /** By stack index: a keyed node's slot in the cache (StateCache.slot). */
+  private readonly keySlot: number[] = [];
   private finished = false;
   private started = false;
   private droppedByBound = false;
@@ -370,7 +372,8 @@ export class DporStrategy implements Strategy {
     let key: string | null = null;
     if (this.cachingOn(rt)) {
       key = rt.threads.length < MAX_THREADS ? rt.stateKey() : null;
-      const cached = key === null ? null : this.cache!.lookup(key);
+      this.keySlot[i] = key === null ? -1 : this.cache!.slot(key);
+      const cached = key === null ? null : this.cache!.at(this.keySlot[i]!);
       if (cached !== null) {
         const missing = cached.sleep.filter((r) => !sleep.includes(r));
         if (missing.length === 0) {
@@ -959,6 +962,10 @@ export class DporStrategy implements Strategy {
     // run decides at its first run after the resume.
     this.probed = caching || state.started;
     this.caching = caching;
+    if (caching)
+      this.stack.forEach((n, i) => {
+        if (n.key !== null) this.keySlot[i] = this.cache!.slot(n.key);
+      });
     // The first run applies every event anew (its footprints name that run's objects).
     this.clocks.clear();
     this.started = state.started;
@@ -991,7 +998,7 @@ export class DporStrategy implements Strategy {
         return;
       }
       if (this.caching && node.key !== null) {
-        this.cache!.store(node.key, node.sleep, node.sum);
+        this.cache!.store(this.keySlot[i]!, node.sleep, node.sum);
         const parent = this.stack[i - 1];
         if (parent !== undefined) this.mergeSummary(parent, i, node.sum);
       }
