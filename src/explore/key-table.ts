@@ -8,8 +8,13 @@ export class KeyTable {
   /** The keys' units, end to end. */
   private units = new Uint16Array(1 << 16);
   private used = 0;
-  /** By entry: where its key starts in `units`, its length and its value. */
+  /**
+   * By entry: where its key starts in `units`, its length, its value and its hash (compared
+   * before the units, and reused by rehash: with millions of keys, every read of the arena
+   * is a cache miss).
+   */
   private starts = new Int32Array(1 << 10);
+  private hashes = new Int32Array(1 << 10);
   private lengths = new Int32Array(1 << 10);
   private values = new Int32Array(1 << 10);
   private count = 0;
@@ -62,17 +67,20 @@ export class KeyTable {
   /** The entry holding `key`, or -1 with `emptySlot` where it would go. */
   private indexOf(key: string): number {
     const mask = this.slots.length - 1;
-    for (let s = hash(key) & mask; ; s = (s + 1) & mask) {
+    const h = hash(key);
+    for (let s = h & mask; ; s = (s + 1) & mask) {
       const e = this.slots[s]! - 1;
       if (e < 0) {
         this.emptySlot = s;
+        this.emptyHash = h;
         return -1;
       }
-      if (this.equals(e, key)) return e;
+      if (this.hashes[e] === h && this.equals(e, key)) return e;
     }
   }
 
   private emptySlot = 0;
+  private emptyHash = 0;
 
   /** Adds a key indexOf just did not find, at the slot it found empty. */
   private insert(key: string, value: number): void {
@@ -81,12 +89,14 @@ export class KeyTable {
       this.starts = grow(this.starts);
       this.lengths = grow(this.lengths);
       this.values = grow(this.values);
+      this.hashes = grow(this.hashes);
     }
     while (this.used + key.length > this.units.length) this.units = grow(this.units);
     for (let i = 0; i < key.length; i++) this.units[this.used + i] = key.charCodeAt(i);
     this.starts[e] = this.used;
     this.lengths[e] = key.length;
     this.values[e] = value;
+    this.hashes[e] = this.emptyHash;
     this.used += key.length;
     this.slots[this.emptySlot] = e + 1;
     if (this.count * 2 > this.slots.length) this.rehash();
@@ -117,10 +127,7 @@ export class KeyTable {
     const slots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
     for (let e = 0; e < this.count; e++) {
-      const from = this.starts[e]!;
-      let h = FNV_OFFSET;
-      for (let i = 0; i < this.lengths[e]!; i++) h = fnv(h, this.units[from + i]!);
-      let s = h & mask;
+      let s = this.hashes[e]! & mask;
       while (slots[s] !== 0) s = (s + 1) & mask;
       slots[s] = e + 1;
     }
@@ -135,7 +142,7 @@ export function fnv(h: number, n: number): number {
 }
 const FNV_PRIME = 0x01000193;
 
-/** FNV-1a over the key's UTF-16 units (the same as rehash computes from the arena). */
+/** FNV-1a over the key's UTF-16 units. */
 function hash(key: string): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < key.length; i++) h = fnv(h, key.charCodeAt(i));

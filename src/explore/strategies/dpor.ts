@@ -835,18 +835,20 @@ export class DporStrategy implements Strategy {
   private addBacktrack(j: number, p: number): void {
     const node = this.stack[j]!;
     if (node.fixedTid) return;
-    const add = node.enabled.includes(p) ? [p] : node.enabled;
-    for (const q of add) {
-      if (node.backtrack.includes(q)) continue;
-      if (this.preemptionBound !== null) {
-        const pre = this.preemptionsBefore(j, q, node.enabled);
-        if (pre > this.preemptionBound) {
-          this.droppedByBound = true;
-          continue;
-        }
-      }
-      node.backtrack = withThread(node.backtrack, q);
+    if (node.enabled.includes(p)) {
+      this.addOne(j, node, p);
+      return;
     }
+    for (const q of node.enabled) this.addOne(j, node, q);
+  }
+
+  private addOne(j: number, node: Node, q: number): void {
+    if (node.backtrack.includes(q)) return;
+    if (this.preemptionBound !== null && this.preemptionsBefore(j, q, node.enabled) > this.preemptionBound) {
+      this.droppedByBound = true;
+      return;
+    }
+    node.backtrack = withThread(node.backtrack, q);
   }
 
   /** Preemptions of a run up to event i if it takes `tid` there (a switch away from an enabled thread). */
