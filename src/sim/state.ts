@@ -16,12 +16,38 @@ export class StateTable {
   /** By history: the histories that extend it, by the value seen (a primitive, or its valueKey). */
   private readonly children: (Map<unknown, number> | undefined)[] = [];
   private histories = 1;
+  /**
+   * The common values' children, by prev * SMALL_VALUES + smallValue(value) (0: none): a step
+   * result is mostly undefined (a write, a lock), a boolean or a small count, and this is
+   * looked up on every step of a search that caches states.
+   */
+  private small = new Int32Array(1 << 10);
   /** Object and thread state keys, as small numbers (see Runtime.stateKey). */
   private readonly keys = new Map<StateKey, number>();
+  /** The ids of the integer keys in [-SMALL_KEY_MIN, SMALL_KEY_MAX), by key + SMALL_KEY_MIN (-1: none). */
+  private readonly smallKeys = new Int32Array(SMALL_KEY_MIN + SMALL_KEY_MAX).fill(-1);
 
   /** The history after `prev` sees `value`; -1 (unknown, never cached) for an opaque value. */
   extend(prev: number, value: unknown): number {
     if (prev < 0) return -1;
+    const code = smallValue(value);
+    if (code >= 0) {
+      const at = prev * SMALL_VALUES + code;
+      if (at >= this.small.length) {
+        const grown = new Int32Array(Math.max(2 * this.small.length, at + 1));
+        grown.set(this.small);
+        this.small = grown;
+      }
+      const h = this.small[at]!;
+      if (h !== 0) return h;
+      const fresh = this.extendSlow(prev, value);
+      this.small[at] = fresh;
+      return fresh;
+    }
+    return this.extendSlow(prev, value);
+  }
+
+  private extendSlow(prev: number, value: unknown): number {
     let k: unknown = value;
     const type = typeof value;
     if (type === 'string' || type === 'object' || type === 'function' || type === 'symbol') {
@@ -45,6 +71,18 @@ export class StateTable {
 
   /** A state key as a small number: equal keys, equal numbers. */
   intern(key: StateKey): number {
+    if (typeof key === 'number' && key >= -SMALL_KEY_MIN && key < SMALL_KEY_MAX && (key | 0) === key) {
+      const i = key + SMALL_KEY_MIN;
+      const id = this.smallKeys[i]!;
+      if (id >= 0) return id;
+      const fresh = this.internSlow(key);
+      this.smallKeys[i] = fresh;
+      return fresh;
+    }
+    return this.internSlow(key);
+  }
+
+  private internSlow(key: StateKey): number {
     let n = this.keys.get(key);
     if (n === undefined) {
       n = this.keys.size;
@@ -73,6 +111,8 @@ export class StateTable {
     if (!Number.isInteger(t.histories) || !Array.isArray(t.children) || !Array.isArray(t.keys)) return false;
     this.children.length = 0;
     this.keys.clear();
+    this.small.fill(0);
+    this.smallKeys.fill(-1);
     for (const c of t.children) {
       if (!Array.isArray(c) || !Number.isInteger(c[0]) || !Array.isArray(c[1])) return false;
       const m = new Map<unknown, number>();
@@ -90,6 +130,19 @@ export class StateTable {
     return true;
   }
 }
+
+/** Values with a slot of their own in StateTable.small: undefined, false, true, 0..12. */
+const SMALL_VALUES = 16;
+function smallValue(v: unknown): number {
+  if (v === undefined) return 0;
+  if (v === false) return 1;
+  if (v === true) return 2;
+  if (typeof v === 'number' && v >= 0 && v <= 12 && (v | 0) === v && !Object.is(v, -0)) return 3 + v;
+  return -1;
+}
+
+const SMALL_KEY_MIN = 1 << 10;
+const SMALL_KEY_MAX = 1 << 14;
 
 export interface SavedStateTable {
   readonly histories: number;
