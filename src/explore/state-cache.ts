@@ -1,4 +1,5 @@
 import { type SavedStateTable, StateTable } from '../sim/state.js';
+import { SimObject, type Step } from '../sim/step.js';
 import type { Footprint } from './footprint.js';
 import { FNV_OFFSET, fnv, KeyTable } from './key-table.js';
 
@@ -27,6 +28,9 @@ import { FNV_OFFSET, fnv, KeyTable } from './key-table.js';
  * the search; the cache maps a state key to an interned (sleep set, summary) entry.
  */
 export const MAX_THREADS = 128;
+
+/** Distinct ops an access may name (see StateCache.accessOp), and one for none. */
+const OPS = 8;
 
 /** Threads and object serials below this have a bit in a root mask. */
 export const ROOT_BITS = 30;
@@ -115,12 +119,18 @@ export class StateCache {
   private next = new Int32Array(1 << 9);
   /** Sleep sets by their text: entries share them. */
   private readonly sleeps = new Map<string, readonly number[]>();
-  /** (serial * MAX_THREADS + tid) * 2 + write -> dense access number + 1. */
+  /** ((serial * MAX_THREADS + tid) * 2 + write) * OPS + op id -> dense access number + 1. */
   private readonly dense: number[] = [];
-  /** By dense access number: its thread, object serial and write?. */
+  /**
+   * By dense access number: its thread, object serial, write? and, for a step on an object
+   * that says which steps are co-enabled (SimObject.coEnabled), the step's op (else null).
+   */
   readonly accessTid: number[] = [];
   readonly accessSerial: number[] = [];
   readonly accessWrite: boolean[] = [];
+  readonly accessOp: (string | null)[] = [];
+  /** Op ids, from 1 (0: no op; an op past OPS - 1 is left out, as if the pair were co-enabled). */
+  private readonly opIds = new Map<string, number>();
   /** Runs cut at a cached state. */
   hits = 0;
   /**
@@ -140,7 +150,12 @@ export class StateCache {
   save(): SavedStateCache {
     return {
       table: this.table.save(),
-      accesses: this.accessTid.map((t, i) => [t, this.accessSerial[i]!, this.accessWrite[i]!]),
+      accesses: this.accessTid.map((t, i) => [
+        t,
+        this.accessSerial[i]!,
+        this.accessWrite[i]!,
+        this.accessOp[i]!,
+      ]),
       entries: this.entries.map((e) => {
         const a = Array.from(this.arena.subarray(e.start, e.end));
         return [
@@ -167,9 +182,12 @@ export class StateCache {
     this.accessTid.length = 0;
     this.accessSerial.length = 0;
     this.accessWrite.length = 0;
+    this.accessOp.length = 0;
+    this.opIds.clear();
     for (const a of c.accesses) {
       if (!Array.isArray(a) || !isInts(a.slice(0, 2)) || typeof a[2] !== 'boolean') return false;
-      this.access(a[0], a[1], a[2]);
+      if (a[3] !== null && typeof a[3] !== 'string') return false;
+      this.access(a[0], a[1], a[2], a[3]);
     }
     this.entries.length = 0;
     this.arenaUsed = 0;
@@ -193,16 +211,28 @@ export class StateCache {
   }
 
   /**
-   * Adds thread `tid`'s step with footprint `fp` (its objects from `from` on), ordered after
-   * roots (t, o), to a summary.
+   * Adds thread `tid`'s `step` with footprint `fp` (its objects from `from` on; null step: the
+   * exit writes), ordered after roots (t, o), to a summary.
    */
-  add(into: Summary, tid: number, fp: Footprint, t: number, o: number, from = 0): void {
-    for (let k = from; k < fp.objs.length; k++) into.put(this.access(tid, fp.objs[k]!, fp.writes[k]!), t, o);
+  add(into: Summary, tid: number, step: Step | null, fp: Footprint, t: number, o: number, from = 0): void {
+    const own = step !== null && step.obj.coEnabled !== SimObject.prototype.coEnabled ? step.obj.serial : -1;
+    for (let k = from; k < fp.objs.length; k++) {
+      const serial = fp.objs[k]!;
+      into.put(this.access(tid, serial, fp.writes[k]!, serial === own ? step!.op : null), t, o);
+    }
   }
 
-  /** The dense number of access (thread, object serial, write?). */
-  access(tid: number, serial: number, write: boolean): number {
-    const code = (serial * MAX_THREADS + tid) * 2 + (write ? 1 : 0);
+  /** The dense number of access (thread, object serial, write?, op or null). */
+  access(tid: number, serial: number, write: boolean, op: string | null): number {
+    let opId = 0;
+    if (op !== null) {
+      opId = this.opIds.get(op) ?? 0;
+      if (opId === 0 && this.opIds.size < OPS - 1) {
+        opId = this.opIds.size + 1;
+        this.opIds.set(op, opId);
+      }
+    }
+    const code = ((serial * MAX_THREADS + tid) * 2 + (write ? 1 : 0)) * OPS + opId;
     let i = this.dense[code];
     if (i === undefined) {
       i = this.accessTid.length + 1;
@@ -210,6 +240,7 @@ export class StateCache {
       this.accessTid.push(tid);
       this.accessSerial.push(serial);
       this.accessWrite.push(write);
+      this.accessOp.push(opId === 0 ? null : op);
     }
     return i - 1;
   }
@@ -341,8 +372,8 @@ function grow(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
 
 export interface SavedStateCache {
   readonly table: SavedStateTable;
-  /** By dense access number: [tid, serial, write]. */
-  readonly accesses: [number, number, boolean][];
+  /** By dense access number: [tid, serial, write, op]. */
+  readonly accesses: [number, number, boolean, string | null][];
   /** By entry id: [sleep set, access ids, their thread roots, their object roots]. */
   readonly entries: [number[], number[], number[], number[]][];
   readonly states: [string, number][];

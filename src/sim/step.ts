@@ -174,9 +174,10 @@ export abstract class SimObject {
    * never can: a lock release and an acquire it would enable (while the releaser holds the
    * lock, the acquire is blocked). DPOR does not try to reverse such a pair (Flanagan and
    * Godefroid's "may be co-enabled" condition); it looks further back, at the acquire that
-   * took the lock.
+   * took the lock. The pending step is named by its op, not its identity: DPOR's state cache
+   * asks about steps its summaries recorded in other runs.
    */
-  coEnabled(_done: Step, _pending: Step): boolean {
+  coEnabled(_done: Step, _pendingOp: string): boolean {
     return true;
   }
 

@@ -10,6 +10,7 @@ import {
   readLock,
   readUnlock,
   SpinLock,
+  Step,
   spinLock,
   spinTrylock,
   spinUnlock,
@@ -233,5 +234,24 @@ describe('sleeping locks and context', () => {
       }),
     );
     expect(v.kind).toBe('verified');
+  });
+});
+
+describe('which steps may be co-enabled (for DPOR), named by op', () => {
+  it('an acquire is never enabled with the release of the same lock; everything else may be', () => {
+    const s = new SpinLock('s');
+    expect(s.coEnabled(s.unlockStep, 'spin_lock')).toBe(false);
+    expect(s.coEnabled(s.unlockStep, 'spin_trylock')).toBe(true);
+    expect(s.coEnabled(s.lockStep, 'spin_lock')).toBe(true);
+    const m = new Mutex('m');
+    expect(m.coEnabled(m.unlockStep, 'mutex_lock')).toBe(false);
+    expect(m.coEnabled(m.unlockStep, 'mutex_trylock')).toBe(true);
+    const rw = new RwLock('rw');
+    expect(rw.coEnabled(rw.writeUnlockStep, 'read_lock')).toBe(false);
+    expect(rw.coEnabled(rw.writeUnlockStep, 'write_lock')).toBe(false);
+    expect(rw.coEnabled(rw.readUnlockStep, 'write_lock')).toBe(false);
+    expect(rw.coEnabled(rw.readUnlockStep, 'read_lock')).toBe(true);
+    const w = new Word('w', 0);
+    expect(w.coEnabled(new Step(w, 'write', 'write'), 'write')).toBe(true);
   });
 });

@@ -527,7 +527,7 @@ export class DporStrategy implements Strategy {
       // The step itself is in the summary as a pending one (addPending); its exit is not.
       if (this.caching && i >= this.replayLen - 1) {
         this.expand(rootBit(tid), 0, i, node.sumAt);
-        this.cache!.add(node.sum, tid, fp, this.rootT, this.rootO, pending.objs.length);
+        this.cache!.add(node.sum, tid, null, fp, this.rootT, this.rootO, pending.objs.length);
       }
     }
     // A replayed event before the divergence point met the same pending steps in the run
@@ -667,7 +667,7 @@ export class DporStrategy implements Strategy {
     for (const p of this.rt!.threads) {
       if (p.done || !p.pending) continue;
       this.expand(rootBit(p.id), 0, at, owner.sumAt);
-      cache.add(owner.sum, p.id, this.pendingFootprint(p), this.rootT, this.rootO);
+      cache.add(owner.sum, p.id, p.pending, this.pendingFootprint(p), this.rootT, this.rootO);
     }
   }
 
@@ -709,19 +709,34 @@ export class DporStrategy implements Strategy {
   /**
    * Each access of a cached state's summary, as a step of the cut subtree, against the events
    * before `at`: it races with the last event of another thread that touches the same object,
-   * one of them writing, and that its roots do not order before it. The step may never be
-   * co-enabled with that event: that only makes the backtrack point unneeded, never a needed
-   * one missing.
+   * one of them writing, may be co-enabled with it (by the step's op, for the objects that say;
+   * StateCache.accessOp) and that its roots do not order before it.
    */
   private raceCachedAll(cached: CachedState, at: number): void {
-    const { accessTid, accessSerial, accessWrite, arena: a } = this.cache!;
+    const { accessTid, accessSerial, accessWrite, accessOp, arena: a } = this.cache!;
     for (let k = cached.start; k < cached.end; k += 3) {
       const i = a[k]!;
-      this.raceCached(accessTid[i]!, accessSerial[i]!, accessWrite[i]!, a[k + 1]!, a[k + 2]!, at);
+      this.raceCached(
+        accessTid[i]!,
+        accessSerial[i]!,
+        accessWrite[i]!,
+        accessOp[i]!,
+        a[k + 1]!,
+        a[k + 2]!,
+        at,
+      );
     }
   }
 
-  private raceCached(tid: number, serial: number, write: boolean, t: number, o: number, at: number): void {
+  private raceCached(
+    tid: number,
+    serial: number,
+    write: boolean,
+    op: string | null,
+    t: number,
+    o: number,
+    at: number,
+  ): void {
     const touching = this.clocks.byObj[serial];
     if (touching === undefined) return;
     for (let x = touching.length - 1; x >= 0; x--) {
@@ -739,6 +754,10 @@ export class DporStrategy implements Strategy {
         }
       }
       if (!conflict) continue;
+      // A step its event's object says can never be enabled with it: look further back (FG05).
+      const done = this.evStep[j];
+      if (op !== null && done != null && done.obj.serial === serial && !done.obj.coEnabled(done, op))
+        continue;
       if (this.ordered(node.clock![u]!, u, tid, t, o)) continue;
       this.addBacktrack(j, tid);
       return;
@@ -1048,7 +1067,7 @@ function indexOfThread(enabled: readonly SimThread[], id: number): number {
  * enabled (`done` null: a step on an object whose steps always can).
  */
 function coEnabled(done: Step | null, pending: Step): boolean {
-  return done === null || done.obj !== pending.obj || done.obj.coEnabled(done, pending);
+  return done === null || done.obj !== pending.obj || done.obj.coEnabled(done, pending.op);
 }
 
 const NO_THREADS: number[] = [];

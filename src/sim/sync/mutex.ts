@@ -19,8 +19,8 @@ export class Mutex extends LockObject {
     return step !== this.lockStep || this.owner === null;
   }
 
-  override coEnabled(done: Step, pending: Step): boolean {
-    return !(done === this.unlockStep && pending === this.lockStep);
+  override coEnabled(done: Step, pendingOp: string): boolean {
+    return !(done === this.unlockStep && pendingOp === this.lockStep.op);
   }
 
   override onPending(step: Step, t: SimThread): void {

@@ -30,9 +30,10 @@ export class RwLock extends LockObject {
   }
 
   /** Held for write, every acquire waits; held for read, a write_lock does. */
-  override coEnabled(done: Step, pending: Step): boolean {
-    if (done === this.writeUnlockStep) return pending !== this.readLockStep && pending !== this.writeLockStep;
-    if (done === this.readUnlockStep) return pending !== this.writeLockStep;
+  override coEnabled(done: Step, pendingOp: string): boolean {
+    if (done === this.writeUnlockStep)
+      return pendingOp !== this.readLockStep.op && pendingOp !== this.writeLockStep.op;
+    if (done === this.readUnlockStep) return pendingOp !== this.writeLockStep.op;
     return true;
   }
 

@@ -30,13 +30,13 @@ export class SpinLock extends LockObject {
   }
 
   /** While spin_unlock is enabled its thread holds the lock: every acquiring step waits. */
-  override coEnabled(done: Step, pending: Step): boolean {
+  override coEnabled(done: Step, pendingOp: string): boolean {
     if (done !== this.unlockStep) return true;
     return !(
-      pending === this.lockStep ||
-      pending.op === SECTION ||
-      pending.op === LOCK_THEN ||
-      pending.op === MAYBE_HOLD
+      pendingOp === this.lockStep.op ||
+      pendingOp === SECTION ||
+      pendingOp === LOCK_THEN ||
+      pendingOp === MAYBE_HOLD
     );
   }
 
