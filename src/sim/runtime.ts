@@ -1,5 +1,5 @@
 import { packInt, type StateTable } from './state.js';
-import { endTracking, resetSerials, type Sim, SimObject, Step } from './step.js';
+import { endTracking, resetSerials, type Sim, SimObject, Step, takeStrayWatch } from './step.js';
 import { SimThread } from './thread.js';
 import type { SimEvent, SimObserver } from './trace.js';
 import { type Violation, ViolationSignal } from './violation.js';
@@ -133,6 +133,14 @@ export class Runtime extends SimObject {
   private readonly keyUnits: number[] = [];
   /** How many objects setup made (see stateKey). */
   private setupObjects = -1;
+  /**
+   * The invariants checked after every step, one bit each (see `invariant`): those without a
+   * declared read set, and all of them once one reads an object whose state changes outside
+   * its own writing steps (a thread, the runtime).
+   */
+  private everyStep = 0;
+  /** Invariants added since the last check: checked after the step that added them. */
+  private added = 0;
 
   constructor(opts: RunOptions) {
     super('runtime');
@@ -184,7 +192,19 @@ export class Runtime extends SimObject {
    * reduction); leave it out and every write is treated as visible to it.
    */
   invariant(name: string, check: () => string | null, reads?: readonly SimObject[]): void {
+    const bit = invariantBit(this.invariants.length);
     this.invariants.push({ name, check, reads: reads ?? null });
+    this.added |= bit;
+    if (reads === undefined) {
+      this.everyStep |= bit;
+      return;
+    }
+    for (const o of reads) {
+      // A thread's state (woken, done, held locks) and the runtime's change in steps that
+      // do not write them: no step says when to look.
+      if (o instanceof SimThread || o instanceof Runtime) this.everyStep = ALL_INVARIANTS;
+      o.watch |= bit;
+    }
   }
 
   /**
@@ -268,7 +288,9 @@ export class Runtime extends SimObject {
     currentRuntime = this;
     try {
       const replayed = this.scheduler.replayedSteps ?? 0;
-      if (!this.violation && replayed === 0) this.checkInvariants(null);
+      takeStrayWatch();
+      this.added = 0;
+      if (!this.violation && replayed === 0) this.checkInvariants(null, ALL_INVARIANTS);
       while (!this.violation) {
         const enabled = this.collectEnabled();
         if (enabled.length === 0) {
@@ -295,7 +317,16 @@ export class Runtime extends SimObject {
         this.takeStep(t, s);
         this.executing = null;
         if (this.violation) break;
-        if (this.steps > replayed) this.checkInvariants(t);
+        if (this.steps > replayed) {
+          // An invariant with a declared read set is a function of those objects: after a
+          // step that wrote none of them (its object if it writes, its `touches`, a plain
+          // write, see noteStrayWrite) it holds as it did before. DPOR makes the same
+          // assumption (src/explore/footprint.ts, invariantVisibility: only writes to what an
+          // invariant reads are visible to it) and the access audit holds checks to it.
+          const m = this.everyStep | this.added | watchOf(s) | takeStrayWatch();
+          this.added = 0;
+          if (m !== 0) this.checkInvariants(t, m);
+        }
         if (this.steps >= this.maxSteps && !this.violation && this.live.length > 0) {
           this.setViolation(
             'step-budget',
@@ -453,9 +484,11 @@ export class Runtime extends SimObject {
     this.setViolation('thread-exception', `${t.label} threw: ${msg}`, t);
   }
 
-  private checkInvariants(t: SimThread | null): void {
+  /** Checks the invariants whose bits are in `mask`, in the order they were added. */
+  private checkInvariants(t: SimThread | null, mask: number): void {
     const invs = this.invariants;
     for (let i = 0; i < invs.length; i++) {
+      if ((mask & invariantBit(i)) === 0) continue;
       const inv = invs[i]!;
       let msg: string | null;
       this.checking = inv;
@@ -500,6 +533,21 @@ export class Runtime extends SimObject {
     this.violation = v;
     this.emit({ type: 'violation', violation: v });
   }
+}
+
+/** Bits for the first 30 invariants; the rest share the last one (and are checked together). */
+function invariantBit(i: number): number {
+  return i < 30 ? 1 << i : 1 << 30;
+}
+
+const ALL_INVARIANTS = 0x7fffffff;
+
+/** The invariants that may see step `s`'s writes: those watching an object it writes. */
+function watchOf(s: Step): number {
+  let m = s.writes ? s.obj.watch : 0;
+  const more = s.touches;
+  for (let i = 0; i < more.length; i++) m |= more[i]!.watch;
+  return m;
 }
 
 function isGenerator(x: unknown): boolean {

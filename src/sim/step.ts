@@ -135,6 +135,11 @@ export abstract class SimObject {
   /** Writes so far in this run. */
   version = 0;
   /**
+   * The run's invariants that declared they read this object, one bit each (Runtime.invariant):
+   * a step that writes it is followed by their checks. Stale bits only add checks.
+   */
+  watch = 0;
+  /**
    * Creation order within the run (see resetSerials): the same object in every run that
    * replays the same prefix, so DPOR keeps per-object records across runs by this number.
    */
@@ -194,6 +199,24 @@ export abstract class SimObject {
   describe(step: Step, result: unknown): string {
     return result === undefined ? `${step.op}(${this.name})` : `${step.op}(${this.name}) = ${fmt(result)}`;
   }
+}
+
+/**
+ * Watch bits of objects written without a step of their own since the runtime last looked
+ * (a word's `value` setter: a coarse step's body, a write under the word's guard lock).
+ */
+let strayWatch = 0;
+
+/** A plain write to `obj` (not through a step on it): its watching invariants need a check. */
+export function noteStrayWrite(obj: SimObject): void {
+  strayWatch |= obj.watch;
+}
+
+/** The watch bits of the plain writes since the last call, cleared. */
+export function takeStrayWatch(): number {
+  const m = strayWatch;
+  strayWatch = 0;
+  return m;
 }
 
 /** Serial 0 is reserved for explorer pseudo-objects made outside any run. */
