@@ -359,8 +359,12 @@ export class Runtime extends SimObject {
     let n = 0;
     for (let i = 0; i < live.length; i++) {
       const t = live[i]!;
+      if (t.pendingFree) {
+        en[n++] = t;
+        continue;
+      }
       const s = t.pending!;
-      if (s.free || s.obj.canRun(s, t)) en[n++] = t;
+      if (s.obj.canRun(s, t)) en[n++] = t;
     }
     while (en.length > n) en.pop();
     return en;
@@ -370,7 +374,7 @@ export class Runtime extends SimObject {
     const index = this.steps++;
     this.running = t;
     let result: unknown;
-    const observing = t.retries.length > 0 && (s.access === 'read' || s.access === 'observe');
+    const observing = s.observes && t.retries.length > 0;
     const before = observing && s.access === 'observe' ? s.obj.snapshot() : undefined;
     try {
       result = s.obj.run(s, t);
@@ -430,6 +434,7 @@ export class Runtime extends SimObject {
       return;
     }
     t.pending = next;
+    t.pendingFree = next.free;
     if (next.sleeps && t.atomic.length > 0) {
       this.setViolation(
         'sleep-in-atomic',
@@ -450,6 +455,7 @@ export class Runtime extends SimObject {
     t.done = true;
     t.result = value;
     t.pending = null;
+    t.pendingFree = false;
     t.version++;
     // Removed in place, keeping the order (the enabled list's order): splice would allocate
     // the array of what it removes.

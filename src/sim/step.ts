@@ -16,14 +16,16 @@ export type Access = 'read' | 'write' | 'rmw' | 'observe' | 'none';
  */
 export class Step implements IteratorYieldResult<Step> {
   /**
-   * The object never blocks this step (its class keeps SimObject's canRun): the scheduler's
-   * enabled check skips the call. Computed once per step, off the hot path.
+   * The object never blocks this step (its class keeps SimObject's canRun, or says so in
+   * `neverBlocks`): the scheduler's enabled check skips the call. Computed once per step.
    */
   readonly free: boolean;
   /** The object's class has an onPending check to make. */
   readonly checked: boolean;
   /** The step changes its object (access other than read and none): its version moves. */
   readonly writes: boolean;
+  /** Its result is a value of its object the thread may branch on (read, observe): an open retry iteration records it. */
+  readonly observes: boolean;
   constructor(
     /** The shared object the step touches. */
     readonly obj: SimObject,
@@ -34,9 +36,10 @@ export class Step implements IteratorYieldResult<Step> {
     readonly sleeps: boolean = false,
     readonly arg: unknown = undefined,
   ) {
-    this.free = obj.canRun === SimObject.prototype.canRun;
-    this.checked = obj.onPending !== SimObject.prototype.onPending;
+    this.free = obj.canRun === baseCanRun || obj.neverBlocks(this);
+    this.checked = obj.onPending !== baseOnPending;
     this.writes = access !== 'read' && access !== 'none';
+    this.observes = access === 'read' || access === 'observe';
   }
 
   /**
@@ -168,6 +171,15 @@ export abstract class SimObject {
   abstract run(step: Step, t: SimThread): unknown;
 
   /**
+   * True when `canRun(step, t)` is true in every state, for steps of a class that overrides
+   * canRun (a lock's release): the enabled check then skips the call. Asked once per step,
+   * from Step's constructor, before the object's own fields are set.
+   */
+  neverBlocks(_step: Step): boolean {
+    return false;
+  }
+
+  /**
    * Called when `step` becomes a thread's pending step, before it can run: the place for
    * checks the kernel makes on entry (lockdep's recursion check). Throws a violation.
    */
@@ -200,6 +212,10 @@ export abstract class SimObject {
     return result === undefined ? `${step.op}(${this.name})` : `${step.op}(${this.name}) = ${fmt(result)}`;
   }
 }
+
+// SimObject's own methods, compared by Step's constructor (a write step is made per write).
+const baseCanRun = SimObject.prototype.canRun;
+const baseOnPending = SimObject.prototype.onPending;
 
 /**
  * Watch bits of objects written without a step of their own since the runtime last looked

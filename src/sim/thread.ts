@@ -17,6 +17,8 @@ export interface RetryIteration {
 export class SimThread extends SimObject {
   /** The step the thread will take when next scheduled; null once it has exited. */
   pending: Step | null = null;
+  /** `pending.free`, kept beside it: the enabled check of such a thread reads nothing else. */
+  pendingFree = false;
   done = false;
   result: unknown = undefined;
   /** Sleeping locks and spinlocks held, in acquisition order (lockdep's held_locks). */
