@@ -16,7 +16,7 @@ import {
   writeSequnlock,
 } from '../sim/index.js';
 import type { Program } from '../sim/program.js';
-import type { Sim } from '../sim/step.js';
+import type { Sim, SimObject } from '../sim/step.js';
 
 /**
  * The runtime's demo programs: small, each showing one thing the runtime finds or proves.
@@ -207,17 +207,27 @@ export function notifierRace(fixed: boolean, vcpus = 1, pages = 1): Demo {
       const invSeq = new Word('inv_seq', 0);
       const pte: Word[] = [];
       for (let p = 0; p < pages; p++) pte.push(new Word(pteNames[p]!, p + 1));
+      // The coherence invariant reads the SPTEs and the freed flags.
+      const reads: SimObject[] = [];
       const spte: Word[] = [];
-      for (let p = 0; p < pages; p++) spte.push(new Word(spteNames[p]!, 0));
+      for (let p = 0; p < pages; p++) {
+        const w = new Word(spteNames[p]!, 0);
+        spte.push(w);
+        reads.push(w);
+      }
       const freed: Word<boolean>[] = [];
-      for (let f = 0; f <= pages; f++) freed.push(new Word(freedNames[f]!, false));
+      for (let f = 0; f <= pages; f++) {
+        const w = new Word(freedNames[f]!, false);
+        freed.push(w);
+        reads.push(w);
+      }
       const r: Race = { fixed, mmuLock, inProgress, invSeq, pte, spte, freed };
       for (let v = 0; v < vcpus; v++) {
         const order = orders[v]!;
         rt.spawn(vcpuNames[v]!, () => vcpu(r, order));
       }
       rt.spawn('munmap', () => munmap(r));
-      rt.invariant('coherence', () => coherent(r), [...spte, ...freed]);
+      rt.invariant('coherence', () => coherent(r), reads);
     },
   };
 }

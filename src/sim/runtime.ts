@@ -199,10 +199,9 @@ export class Runtime extends SimObject {
       this.everyStep |= bit;
       return;
     }
-    for (const o of reads) {
-      // A thread's state (woken, done, held locks) and the runtime's change in steps that
-      // do not write them: no step says when to look.
-      if (o instanceof SimThread || o instanceof Runtime) this.everyStep = ALL_INVARIANTS;
+    for (let i = 0; i < reads.length; i++) {
+      const o = reads[i]!;
+      if (o.changesOutsideSteps) this.everyStep = ALL_INVARIANTS;
       o.watch |= bit;
     }
   }
@@ -244,6 +243,11 @@ export class Runtime extends SimObject {
   /** A value thread `t` read without a step (Word.locked): part of its history, as a step's result. */
   noteLocalRead(t: SimThread, value: unknown): void {
     if (this.states !== null) t.history = this.states.extend(t.history, value);
+  }
+
+  /** What threads spawn, and the choices: no step says when they change. */
+  override get changesOutsideSteps(): boolean {
+    return true;
   }
 
   /** Emits a trace event if someone listens. */
@@ -351,9 +355,9 @@ export class Runtime extends SimObject {
     };
   }
 
-  private collectEnabled(): SimThread[] {
-    const en = this.enabled;
+  private collectEnabled(): readonly SimThread[] {
     const live = this.live;
+    const en = this.enabled;
     // Overwritten in place and trimmed with pop: `length = n` can free the backing store, and
     // the next push allocate one.
     let n = 0;

@@ -171,6 +171,15 @@ export abstract class SimObject {
   abstract run(step: Step, t: SimThread): unknown;
 
   /**
+   * Whether the object's state changes other than through steps that write it (its own, or
+   * steps that name it in `touches`) or its plain setters: a thread's (woken, done, held
+   * locks). An invariant that reads such an object is checked after every step.
+   */
+  get changesOutsideSteps(): boolean {
+    return false;
+  }
+
+  /**
    * True when `canRun(step, t)` is true in every state, for steps of a class that overrides
    * canRun (a lock's release): the enabled check then skips the call. Asked once per step,
    * from Step's constructor, before the object's own fields are set.

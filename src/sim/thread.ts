@@ -92,6 +92,11 @@ export class SimThread extends SimObject {
     return k;
   }
 
+  /** `woken`, `done`, the locks held change in steps on other objects (wake_up, exit, ...). */
+  override get changesOutsideSteps(): boolean {
+    return true;
+  }
+
   get label(): string {
     return `T${this.id}(${this.name})`;
   }
