@@ -422,7 +422,7 @@ export class Runtime extends SimObject {
   private advance(t: SimThread, input: unknown): void {
     let r: IteratorResult<Step, unknown>;
     try {
-      r = t.gen.next(input);
+      r = resume(t, input);
     } catch (e) {
       this.threadThrew(t, e);
       return;
@@ -439,6 +439,14 @@ export class Runtime extends SimObject {
     }
     t.pending = next;
     t.pendingFree = next.free;
+    const open = t.retries;
+    if (open.length > 0) {
+      // The step reached us as the very object the innermost loop returned: every frame
+      // between is a generator suspended in `yield*` (a plain `yield` makes a new result
+      // object), and stays so until the loop ends. Resume the loop itself from now on.
+      const top = open[open.length - 1]!;
+      if (!top.direct && r === next && top.loop !== null && top.loop.out === r) top.direct = true;
+    }
     if (next.sleeps && t.atomic.length > 0) {
       this.setViolation(
         'sleep-in-atomic',
@@ -542,6 +550,44 @@ export class Runtime extends SimObject {
     };
     this.violation = v;
     this.emit({ type: 'violation', violation: v });
+  }
+}
+
+/**
+ * Resumes thread `t` with `input`: its generator, or, when its innermost open retryLoop is
+ * known to be reached through `yield*` frames only (RetryIteration.direct), that loop itself.
+ * A frame suspended in `yield*` runs no code of its own while its delegate yields, so
+ * skipping it changes nothing; when the loop ends, the frame above it is resumed and its
+ * `yield*` asks the closed loop again, which answers its final value (RetryLoop.final). A
+ * loop that throws has closed itself: the exception goes to the frame above with throw(),
+ * whose `yield*` passes it to the closed loop's throw(), which rethrows it there, as if it
+ * had come up through the frames. One generator frame fewer per step of a retry loop.
+ */
+function resume(t: SimThread, input: unknown): IteratorResult<Step, unknown> {
+  const open = t.retries;
+  let v = input;
+  let thrown = false;
+  let err: unknown;
+  for (;;) {
+    const n = open.length;
+    const top = n > 0 ? open[n - 1]! : null;
+    if (top === null || !top.direct || top.loop === null) return thrown ? t.gen.throw(err) : t.gen.next(v);
+    const loop = top.loop;
+    let r: IteratorResult<Step, unknown>;
+    try {
+      r = thrown ? loop.throw(err) : loop.next(v);
+    } catch (e) {
+      // RetryLoop closes itself before it throws; anything else is a runtime bug.
+      if (open.length === n) throw e;
+      thrown = true;
+      err = e;
+      continue;
+    }
+    if (!r.done) return r;
+    // Ended, so closed and off the stack; if not, resume through the generator from now on.
+    if (open.length === n) top.direct = false;
+    thrown = false;
+    v = undefined;
   }
 }
 

@@ -8,6 +8,21 @@ export interface RetryIteration {
   dirty: boolean;
   /** The thread's history when the iteration started (src/sim/state.ts). */
   history: number;
+  /** The retryLoop iterator that opened the record; null while the record is pooled. */
+  loop: OpenLoop | null;
+  /**
+   * The thread's generators pass the loop's steps to the runtime unchanged (seen once, see
+   * Runtime.resume): the runtime resumes the loop itself, not the frames suspended above it.
+   */
+  direct: boolean;
+}
+
+/** A retryLoop iterator, as the runtime resumes it (src/sim/api.ts, RetryLoop). */
+export interface OpenLoop {
+  /** The iterator result the loop last returned for a step. */
+  readonly out: unknown;
+  next(v?: unknown): IteratorResult<Step, unknown>;
+  throw(e: unknown): IteratorResult<Step, unknown>;
 }
 
 /**
