@@ -295,7 +295,9 @@ export class Runtime extends SimObject {
       takeStrayWatch();
       this.added = 0;
       if (!this.violation && replayed === 0) this.checkInvariants(null, ALL_INVARIANTS);
-      while (!this.violation) {
+      // Flags are compared with `=== true`, objects with null: a field V8 only knows as
+      // tagged costs a generic truthiness test (false, '', undetectable, number, bigint).
+      while (this.violation === null) {
         const enabled = this.collectEnabled();
         if (enabled.length === 0) {
           this.quiesce();
@@ -320,7 +322,7 @@ export class Runtime extends SimObject {
         this.executing = s;
         this.takeStep(t, s);
         this.executing = null;
-        if (this.violation) break;
+        if (this.violation !== null) break;
         if (this.steps > replayed) {
           // An invariant with a declared read set is a function of those objects: after a
           // step that wrote none of them (its object if it writes, its `touches`, a plain
@@ -363,7 +365,7 @@ export class Runtime extends SimObject {
     let n = 0;
     for (let i = 0; i < live.length; i++) {
       const t = live[i]!;
-      if (t.pendingFree) {
+      if (t.pendingFree === true) {
         en[n++] = t;
         continue;
       }
@@ -378,7 +380,7 @@ export class Runtime extends SimObject {
     const index = this.steps++;
     this.running = t;
     let result: unknown;
-    const observing = s.observes && t.retries.length > 0;
+    const observing = s.observes === true && t.retries.length > 0;
     const before = observing && s.access === 'observe' ? s.obj.snapshot() : undefined;
     try {
       result = s.obj.run(s, t);
@@ -386,7 +388,7 @@ export class Runtime extends SimObject {
       this.threadThrew(t, e);
       return;
     }
-    if (s.writes) s.obj.version++;
+    if (s.writes === true) s.obj.version++;
     if (observing) this.observe(t, s.obj, before);
     // A coarse step may leave in the thread's locals more than it returns: opaque.
     // The retry step returns to where the iteration started (RetryLoop reset the history).
@@ -394,7 +396,7 @@ export class Runtime extends SimObject {
       t.localVersion++;
       if (s !== t.retryStep) t.history = s.touches.length > 0 ? -1 : this.states.extend(t.history, result);
     }
-    if (this.observer) {
+    if (this.observer !== null) {
       this.observer({
         type: 'step',
         index,
@@ -427,7 +429,7 @@ export class Runtime extends SimObject {
       this.threadThrew(t, e);
       return;
     }
-    if (r.done) {
+    if (r.done === true) {
       this.exitThread(t, r.value);
       return;
     }
@@ -445,9 +447,9 @@ export class Runtime extends SimObject {
       // between is a generator suspended in `yield*` (a plain `yield` makes a new result
       // object), and stays so until the loop ends. Resume the loop itself from now on.
       const top = open[open.length - 1]!;
-      if (!top.direct && r === next && top.loop !== null && top.loop.out === r) top.direct = true;
+      if (top.direct === false && r === next && top.loop !== null && top.loop.out === r) top.direct = true;
     }
-    if (next.sleeps && t.atomic.length > 0) {
+    if (next.sleeps === true && t.atomic.length > 0) {
       this.setViolation(
         'sleep-in-atomic',
         `${t.label} calls ${next.op}(${next.obj.name}), which may sleep, in atomic context (${t.atomic.join(', ')})`,
@@ -455,7 +457,7 @@ export class Runtime extends SimObject {
       );
       return;
     }
-    if (!next.checked) return;
+    if (next.checked === false) return;
     try {
       next.obj.onPending(next, t);
     } catch (e) {
@@ -571,7 +573,8 @@ function resume(t: SimThread, input: unknown): IteratorResult<Step, unknown> {
   for (;;) {
     const n = open.length;
     const top = n > 0 ? open[n - 1]! : null;
-    if (top === null || !top.direct || top.loop === null) return thrown ? t.gen.throw(err) : t.gen.next(v);
+    if (top === null || top.direct === false || top.loop === null)
+      return thrown ? t.gen.throw(err) : t.gen.next(v);
     const loop = top.loop;
     let r: IteratorResult<Step, unknown>;
     try {
@@ -583,7 +586,7 @@ function resume(t: SimThread, input: unknown): IteratorResult<Step, unknown> {
       err = e;
       continue;
     }
-    if (!r.done) return r;
+    if (r.done !== true) return r;
     // Ended, so closed and off the stack; if not, resume through the generator from now on.
     if (open.length === n) top.direct = false;
     thrown = false;
