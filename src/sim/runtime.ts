@@ -360,18 +360,28 @@ export class Runtime extends SimObject {
   private collectEnabled(): readonly SimThread[] {
     const live = this.live;
     const en = this.enabled;
-    // Overwritten in place and trimmed with pop: `length = n` can free the backing store, and
-    // the next push allocate one.
+    // While every thread so far is enabled, the list is a prefix of `live`: nothing is copied,
+    // and with all enabled `live` itself is the answer. At the first blocked thread the prefix
+    // is copied. `en` is overwritten in place and trimmed with pop: `length = n` can free the
+    // backing store, and the next push allocate one.
     let n = 0;
+    let all = true;
     for (let i = 0; i < live.length; i++) {
       const t = live[i]!;
-      if (t.pendingFree === true) {
-        en[n++] = t;
-        continue;
+      let ok = t.pendingFree === true;
+      if (!ok) {
+        const s = t.pending!;
+        ok = s.obj.canRun(s, t);
       }
-      const s = t.pending!;
-      if (s.obj.canRun(s, t)) en[n++] = t;
+      if (ok) {
+        if (!all) en[n] = t;
+        n++;
+      } else if (all) {
+        all = false;
+        for (let j = 0; j < i; j++) en[j] = live[j]!;
+      }
     }
+    if (all) return live;
     while (en.length > n) en.pop();
     return en;
   }

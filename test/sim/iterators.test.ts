@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RETRY, retryLoop } from '../../src/sim/api.js';
+import { join, RETRY, retryLoop } from '../../src/sim/api.js';
 import { Word } from '../../src/sim/cell.js';
 import type { Sim } from '../../src/sim/step.js';
 import { AtomicT, atomicCmpxchg, atomicInc } from '../../src/sim/sync/atomic.js';
@@ -119,16 +119,20 @@ describe('retry loops resumed directly', () => {
           log.push(yield* fault('f1'));
           log.push(yield* fault('f2'));
         });
-        rt.spawn('u', () =>
+        const u = rt.spawn('u', () =>
           retryLoop(function* () {
             yield* a.write(1);
+            yield* a.read();
             return 7;
           }),
         );
+        rt.spawn('j', function* () {
+          log.push(`u=${String(yield* join(u))}`);
+        });
       }),
     );
     expect(v.kind).toBe('verified');
-    expect([...new Set(log)]).toEqual(['finally f1', 'f1=102', 'finally f2', 'f2=102']);
+    expect([...new Set(log)].sort()).toEqual(['f1=102', 'f2=102', 'finally f1', 'finally f2', 'u=7']);
   });
 
   it('an exception from a loop reaches the frames above it, which may catch it', () => {
