@@ -188,7 +188,11 @@ export function foundVerdict(
 
 /** One run of `program` under a scheduler. */
 export function runOnce(program: Program, opts: ConstructorParameters<typeof Runtime>[0]): RunResult {
-  const rt = new Runtime(program.closedState === true ? { ...opts, closedState: true } : opts);
+  // closedState only matters to a scheduler with a state table (Runtime's constructor): no
+  // copy of the options per run for the others.
+  const rt = new Runtime(
+    program.closedState === true && opts.scheduler.stateTable ? { ...opts, closedState: true } : opts,
+  );
   try {
     setupIn(rt, program);
   } catch (e) {

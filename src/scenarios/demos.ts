@@ -16,7 +16,7 @@ import {
   writeSequnlock,
 } from '../sim/index.js';
 import type { Program } from '../sim/program.js';
-import type { Sim } from '../sim/step.js';
+import type { Sim, SimObject } from '../sim/step.js';
 
 /**
  * The runtime's demo programs: small, each showing one thing the runtime finds or proves.
@@ -188,35 +188,56 @@ function* munmap(r: Race): Sim<void> {
  * mmu_invalidate_seq / in_progress retry check or without it.
  */
 export function notifierRace(fixed: boolean, vcpus = 1, pages = 1): Demo {
+  // What does not change between runs is built once, here, not in every run's setup.
+  const pteNames = Array.from({ length: pages }, (_, p) => `pte[${p}]`);
+  const spteNames = Array.from({ length: pages }, (_, p) => `spte[${p}]`);
+  const freedNames = Array.from({ length: pages + 1 }, (_, f) => `freed[${f}]`);
+  const forward = Array.from({ length: pages }, (_, p) => p);
+  const orders = Array.from({ length: vcpus }, (_, v) => (v % 2 === 0 ? forward : [...forward].reverse()));
+  const vcpuNames = Array.from({ length: vcpus }, (_, v) => `vcpu${v}`);
   return {
     name: `notifier-race-${vcpus + 1}t-${fixed ? 'fixed' : 'buggy'}`,
     description: `vCPU fault vs munmap, ${vcpus} vCPU(s), ${pages} page(s), ${fixed ? 'with' : 'without'} the retry check`,
     expect: fixed ? 'verified' : 'violation',
     closedState: true,
     setup(rt) {
-      const r: Race = {
-        fixed,
-        mmuLock: new SpinLock('mmu_lock'),
-        inProgress: new Word('in_progress', 0),
-        invSeq: new Word('inv_seq', 0),
-        pte: Array.from({ length: pages }, (_, p) => new Word(`pte[${p}]`, p + 1)),
-        spte: Array.from({ length: pages }, (_, p) => new Word(`spte[${p}]`, 0)),
-        freed: Array.from({ length: pages + 1 }, (_, f) => new Word(`freed[${f}]`, false)),
-      };
+      // Made in the same order as ever (serials, hence dpor's records and tokens, depend on it).
+      const mmuLock = new SpinLock('mmu_lock');
+      const inProgress = new Word('in_progress', 0);
+      const invSeq = new Word('inv_seq', 0);
+      const pte: Word[] = [];
+      for (let p = 0; p < pages; p++) pte.push(new Word(pteNames[p]!, p + 1));
+      // The coherence invariant reads the SPTEs and the freed flags.
+      const reads: SimObject[] = [];
+      const spte: Word[] = [];
+      for (let p = 0; p < pages; p++) {
+        const w = new Word(spteNames[p]!, 0);
+        spte.push(w);
+        reads.push(w);
+      }
+      const freed: Word<boolean>[] = [];
+      for (let f = 0; f <= pages; f++) {
+        const w = new Word(freedNames[f]!, false);
+        freed.push(w);
+        reads.push(w);
+      }
+      const r: Race = { fixed, mmuLock, inProgress, invSeq, pte, spte, freed };
       for (let v = 0; v < vcpus; v++) {
-        const order = v % 2 === 0 ? [...r.pte.keys()] : [...r.pte.keys()].reverse();
-        rt.spawn(`vcpu${v}`, () => vcpu(r, order));
+        const order = orders[v]!;
+        rt.spawn(vcpuNames[v]!, () => vcpu(r, order));
       }
       rt.spawn('munmap', () => munmap(r));
-      rt.invariant('coherence', () => {
-        for (let p = 0; p < pages; p++) {
-          const f = r.spte[p]!.value;
-          if (f !== 0 && r.freed[f]!.value) return `spte[${p}] maps frame ${f}, which munmap freed`;
-        }
-        return null;
-      }, [...r.spte, ...r.freed]);
+      rt.invariant('coherence', () => coherent(r), reads);
     },
   };
+}
+
+function coherent(r: Race): string | null {
+  for (let p = 0; p < r.spte.length; p++) {
+    const f = r.spte[p]!.value;
+    if (f !== 0 && r.freed[f]!.value) return `spte[${p}] maps frame ${f}, which munmap freed`;
+  }
+  return null;
 }
 
 export const demos: readonly Demo[] = [

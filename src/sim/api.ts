@@ -63,18 +63,27 @@ class RetryLoop<T> implements Generator<Step, T, unknown> {
   /** The iteration running; null while the failed one waits on its retry step. */
   private inner: Sim<T | Retry> | null = null;
   private closed = false;
+  /** The result of the last step handed out (OpenLoop.out). */
+  out: unknown = null;
+  /**
+   * What next() returns once the loop has ended: the loop's value after it returned, so that
+   * frames the runtime resumed the loop past (Runtime.resume) still receive it.
+   */
+  private final: IteratorReturnResult<T> = { value: undefined as T, done: true };
 
   constructor(private readonly body: () => Sim<T | Retry>) {}
 
   next(v?: unknown): IteratorResult<Step, T> {
-    if (this.closed) return { value: undefined as T, done: true };
+    if (this.closed) return this.final;
     let input = v;
     if (this.t === null) {
       const t = current();
       this.t = t;
       // A finished loop's record is reused by the thread's next loop (one per nesting level).
-      this.it = t.retryPool.pop() ?? { observed: [], dirty: false, history: 0 };
-      t.retries.push(this.it);
+      const it = t.retryPool.pop() ?? { observed: [], dirty: false, history: 0, loop: null, direct: false };
+      it.loop = this;
+      this.it = it;
+      t.retries.push(it);
     }
     try {
       for (;;) {
@@ -85,18 +94,23 @@ class RetryLoop<T> implements Generator<Step, T, unknown> {
           input = undefined;
         }
         const r = this.inner.next(input);
-        if (!r.done) return r;
+        if (!r.done) {
+          this.out = r;
+          return r;
+        }
         if (r.value !== RETRY) {
           // Only the loop's value reaches the code after it: the thread is where the loop
           // started, plus that value (src/sim/state.ts).
           currentRt().scopeReturned(this.t, this.it!.history, r.value);
           this.close();
-          return { value: r.value as T, done: true };
+          this.final = { value: r.value as T, done: true };
+          return this.final;
         }
         this.inner = null;
         // The failed iteration's locals are gone (`goto retry`): the thread is back in the
         // state it started the iteration in, but for what the iteration read (its retry key).
         this.t.history = this.it!.history;
+        this.out = this.t.retryStep;
         return this.t.retryStep;
       }
     } catch (e) {
@@ -123,13 +137,18 @@ class RetryLoop<T> implements Generator<Step, T, unknown> {
     }
     try {
       const r = this.inner.throw(e);
-      if (!r.done) return r;
+      if (!r.done) {
+        this.out = r;
+        return r;
+      }
       if (r.value !== RETRY) {
         this.close();
-        return { value: r.value as T, done: true };
+        this.final = { value: r.value as T, done: true };
+        return this.final;
       }
       this.inner = null;
       this.t!.history = this.it!.history;
+      this.out = this.t!.retryStep;
       return this.t!.retryStep;
     } catch (x) {
       this.close();
@@ -152,6 +171,8 @@ class RetryLoop<T> implements Generator<Step, T, unknown> {
     else if (i >= 0) t.retries.splice(i, 1);
     while (it.observed.length > 0) it.observed.pop();
     it.dirty = false;
+    it.loop = null;
+    it.direct = false;
     t.retryPool.push(it);
   }
 }

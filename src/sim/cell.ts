@@ -1,7 +1,7 @@
 import { accessAudit } from './audit.js';
 import { current, currentRt } from './runtime.js';
 import { type StateKey, valueKey } from './state.js';
-import { fmt, oneStep, type Sim, SimObject, Step, sameValue } from './step.js';
+import { fmt, noteStrayWrite, oneStep, type Sim, SimObject, Step, sameValue } from './step.js';
 import type { SimThread } from './thread.js';
 
 /**
@@ -35,6 +35,7 @@ export class Word<T = number> extends SimObject {
 
   set value(v: T) {
     if (accessAudit !== null) accessAudit(this, true);
+    if (this.watch !== 0) noteStrayWrite(this);
     this.v = v;
   }
 

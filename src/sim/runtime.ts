@@ -1,5 +1,5 @@
 import { packInt, type StateTable } from './state.js';
-import { endTracking, resetSerials, type Sim, SimObject, Step } from './step.js';
+import { endTracking, resetSerials, type Sim, SimObject, Step, takeStrayWatch } from './step.js';
 import { SimThread } from './thread.js';
 import type { SimEvent, SimObserver } from './trace.js';
 import { type Violation, ViolationSignal } from './violation.js';
@@ -133,6 +133,14 @@ export class Runtime extends SimObject {
   private readonly keyUnits: number[] = [];
   /** How many objects setup made (see stateKey). */
   private setupObjects = -1;
+  /**
+   * The invariants checked after every step, one bit each (see `invariant`): those without a
+   * declared read set, and all of them once one reads an object whose state changes outside
+   * its own writing steps (a thread, the runtime).
+   */
+  private everyStep = 0;
+  /** Invariants added since the last check: checked after the step that added them. */
+  private added = 0;
 
   constructor(opts: RunOptions) {
     super('runtime');
@@ -184,7 +192,18 @@ export class Runtime extends SimObject {
    * reduction); leave it out and every write is treated as visible to it.
    */
   invariant(name: string, check: () => string | null, reads?: readonly SimObject[]): void {
+    const bit = invariantBit(this.invariants.length);
     this.invariants.push({ name, check, reads: reads ?? null });
+    this.added |= bit;
+    if (reads === undefined) {
+      this.everyStep |= bit;
+      return;
+    }
+    for (let i = 0; i < reads.length; i++) {
+      const o = reads[i]!;
+      if (o.changesOutsideSteps) this.everyStep = ALL_INVARIANTS;
+      o.watch |= bit;
+    }
   }
 
   /**
@@ -224,6 +243,11 @@ export class Runtime extends SimObject {
   /** A value thread `t` read without a step (Word.locked): part of its history, as a step's result. */
   noteLocalRead(t: SimThread, value: unknown): void {
     if (this.states !== null) t.history = this.states.extend(t.history, value);
+  }
+
+  /** What threads spawn, and the choices: no step says when they change. */
+  override get changesOutsideSteps(): boolean {
+    return true;
   }
 
   /** Emits a trace event if someone listens. */
@@ -268,8 +292,12 @@ export class Runtime extends SimObject {
     currentRuntime = this;
     try {
       const replayed = this.scheduler.replayedSteps ?? 0;
-      if (!this.violation && replayed === 0) this.checkInvariants(null);
-      while (!this.violation) {
+      takeStrayWatch();
+      this.added = 0;
+      if (!this.violation && replayed === 0) this.checkInvariants(null, ALL_INVARIANTS);
+      // Flags are compared with `=== true`, objects with null: a field V8 only knows as
+      // tagged costs a generic truthiness test (false, '', undetectable, number, bigint).
+      while (this.violation === null) {
         const enabled = this.collectEnabled();
         if (enabled.length === 0) {
           this.quiesce();
@@ -294,8 +322,17 @@ export class Runtime extends SimObject {
         this.executing = s;
         this.takeStep(t, s);
         this.executing = null;
-        if (this.violation) break;
-        if (this.steps > replayed) this.checkInvariants(t);
+        if (this.violation !== null) break;
+        if (this.steps > replayed) {
+          // An invariant with a declared read set is a function of those objects: after a
+          // step that wrote none of them (its object if it writes, its `touches`, a plain
+          // write, see noteStrayWrite) it holds as it did before. DPOR makes the same
+          // assumption (src/explore/footprint.ts, invariantVisibility: only writes to what an
+          // invariant reads are visible to it) and the access audit holds checks to it.
+          const m = this.everyStep | this.added | watchOf(s) | takeStrayWatch();
+          this.added = 0;
+          if (m !== 0) this.checkInvariants(t, m);
+        }
         if (this.steps >= this.maxSteps && !this.violation && this.live.length > 0) {
           this.setViolation(
             'step-budget',
@@ -320,17 +357,31 @@ export class Runtime extends SimObject {
     };
   }
 
-  private collectEnabled(): SimThread[] {
-    const en = this.enabled;
+  private collectEnabled(): readonly SimThread[] {
     const live = this.live;
-    // Overwritten in place and trimmed with pop: `length = n` can free the backing store, and
-    // the next push allocate one.
+    const en = this.enabled;
+    // While every thread so far is enabled, the list is a prefix of `live`: nothing is copied,
+    // and with all enabled `live` itself is the answer. At the first blocked thread the prefix
+    // is copied. `en` is overwritten in place and trimmed with pop: `length = n` can free the
+    // backing store, and the next push allocate one.
     let n = 0;
+    let all = true;
     for (let i = 0; i < live.length; i++) {
       const t = live[i]!;
-      const s = t.pending!;
-      if (s.free || s.obj.canRun(s, t)) en[n++] = t;
+      let ok = t.pendingFree === true;
+      if (!ok) {
+        const s = t.pending!;
+        ok = s.obj.canRun(s, t);
+      }
+      if (ok) {
+        if (!all) en[n] = t;
+        n++;
+      } else if (all) {
+        all = false;
+        for (let j = 0; j < i; j++) en[j] = live[j]!;
+      }
     }
+    if (all) return live;
     while (en.length > n) en.pop();
     return en;
   }
@@ -339,7 +390,7 @@ export class Runtime extends SimObject {
     const index = this.steps++;
     this.running = t;
     let result: unknown;
-    const observing = t.retries.length > 0 && (s.access === 'read' || s.access === 'observe');
+    const observing = s.observes === true && t.retries.length > 0;
     const before = observing && s.access === 'observe' ? s.obj.snapshot() : undefined;
     try {
       result = s.obj.run(s, t);
@@ -347,7 +398,7 @@ export class Runtime extends SimObject {
       this.threadThrew(t, e);
       return;
     }
-    if (s.writes) s.obj.version++;
+    if (s.writes === true) s.obj.version++;
     if (observing) this.observe(t, s.obj, before);
     // A coarse step may leave in the thread's locals more than it returns: opaque.
     // The retry step returns to where the iteration started (RetryLoop reset the history).
@@ -355,7 +406,7 @@ export class Runtime extends SimObject {
       t.localVersion++;
       if (s !== t.retryStep) t.history = s.touches.length > 0 ? -1 : this.states.extend(t.history, result);
     }
-    if (this.observer) {
+    if (this.observer !== null) {
       this.observer({
         type: 'step',
         index,
@@ -383,12 +434,12 @@ export class Runtime extends SimObject {
   private advance(t: SimThread, input: unknown): void {
     let r: IteratorResult<Step, unknown>;
     try {
-      r = t.gen.next(input);
+      r = resume(t, input);
     } catch (e) {
       this.threadThrew(t, e);
       return;
     }
-    if (r.done) {
+    if (r.done === true) {
       this.exitThread(t, r.value);
       return;
     }
@@ -399,7 +450,16 @@ export class Runtime extends SimObject {
       return;
     }
     t.pending = next;
-    if (next.sleeps && t.atomic.length > 0) {
+    t.pendingFree = next.free;
+    const open = t.retries;
+    if (open.length > 0) {
+      // The step reached us as the very object the innermost loop returned: every frame
+      // between is a generator suspended in `yield*` (a plain `yield` makes a new result
+      // object), and stays so until the loop ends. Resume the loop itself from now on.
+      const top = open[open.length - 1]!;
+      if (top.direct === false && r === next && top.loop !== null && top.loop.out === r) top.direct = true;
+    }
+    if (next.sleeps === true && t.atomic.length > 0) {
       this.setViolation(
         'sleep-in-atomic',
         `${t.label} calls ${next.op}(${next.obj.name}), which may sleep, in atomic context (${t.atomic.join(', ')})`,
@@ -407,7 +467,7 @@ export class Runtime extends SimObject {
       );
       return;
     }
-    if (!next.checked) return;
+    if (next.checked === false) return;
     try {
       next.obj.onPending(next, t);
     } catch (e) {
@@ -419,6 +479,7 @@ export class Runtime extends SimObject {
     t.done = true;
     t.result = value;
     t.pending = null;
+    t.pendingFree = false;
     t.version++;
     // Removed in place, keeping the order (the enabled list's order): splice would allocate
     // the array of what it removes.
@@ -453,9 +514,11 @@ export class Runtime extends SimObject {
     this.setViolation('thread-exception', `${t.label} threw: ${msg}`, t);
   }
 
-  private checkInvariants(t: SimThread | null): void {
+  /** Checks the invariants whose bits are in `mask`, in the order they were added. */
+  private checkInvariants(t: SimThread | null, mask: number): void {
     const invs = this.invariants;
     for (let i = 0; i < invs.length; i++) {
+      if ((mask & invariantBit(i)) === 0) continue;
       const inv = invs[i]!;
       let msg: string | null;
       this.checking = inv;
@@ -500,6 +563,60 @@ export class Runtime extends SimObject {
     this.violation = v;
     this.emit({ type: 'violation', violation: v });
   }
+}
+
+/**
+ * Resumes thread `t` with `input`: its generator, or, when its innermost open retryLoop is
+ * known to be reached through `yield*` frames only (RetryIteration.direct), that loop itself.
+ * A frame suspended in `yield*` runs no code of its own while its delegate yields, so
+ * skipping it changes nothing; when the loop ends, the frame above it is resumed and its
+ * `yield*` asks the closed loop again, which answers its final value (RetryLoop.final). A
+ * loop that throws has closed itself: the exception goes to the frame above with throw(),
+ * whose `yield*` passes it to the closed loop's throw(), which rethrows it there, as if it
+ * had come up through the frames. One generator frame fewer per step of a retry loop.
+ */
+function resume(t: SimThread, input: unknown): IteratorResult<Step, unknown> {
+  const open = t.retries;
+  let v = input;
+  let thrown = false;
+  let err: unknown;
+  for (;;) {
+    const n = open.length;
+    const top = n > 0 ? open[n - 1]! : null;
+    if (top === null || top.direct === false || top.loop === null)
+      return thrown ? t.gen.throw(err) : t.gen.next(v);
+    const loop = top.loop;
+    let r: IteratorResult<Step, unknown>;
+    try {
+      r = thrown ? loop.throw(err) : loop.next(v);
+    } catch (e) {
+      // RetryLoop closes itself before it throws; anything else is a runtime bug.
+      if (open.length === n) throw e;
+      thrown = true;
+      err = e;
+      continue;
+    }
+    if (r.done !== true) return r;
+    // Ended, so closed and off the stack; if not, resume through the generator from now on.
+    if (open.length === n) top.direct = false;
+    thrown = false;
+    v = undefined;
+  }
+}
+
+/** Bits for the first 30 invariants; the rest share the last one (and are checked together). */
+function invariantBit(i: number): number {
+  return i < 30 ? 1 << i : 1 << 30;
+}
+
+const ALL_INVARIANTS = 0x7fffffff;
+
+/** The invariants that may see step `s`'s writes: those watching an object it writes. */
+function watchOf(s: Step): number {
+  let m = s.writes ? s.obj.watch : 0;
+  const more = s.touches;
+  for (let i = 0; i < more.length; i++) m |= more[i]!.watch;
+  return m;
 }
 
 function isGenerator(x: unknown): boolean {

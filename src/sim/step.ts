@@ -16,14 +16,16 @@ export type Access = 'read' | 'write' | 'rmw' | 'observe' | 'none';
  */
 export class Step implements IteratorYieldResult<Step> {
   /**
-   * The object never blocks this step (its class keeps SimObject's canRun): the scheduler's
-   * enabled check skips the call. Computed once per step, off the hot path.
+   * The object never blocks this step (its class keeps SimObject's canRun, or says so in
+   * `neverBlocks`): the scheduler's enabled check skips the call. Computed once per step.
    */
   readonly free: boolean;
   /** The object's class has an onPending check to make. */
   readonly checked: boolean;
   /** The step changes its object (access other than read and none): its version moves. */
   readonly writes: boolean;
+  /** Its result is a value of its object the thread may branch on (read, observe): an open retry iteration records it. */
+  readonly observes: boolean;
   constructor(
     /** The shared object the step touches. */
     readonly obj: SimObject,
@@ -34,9 +36,10 @@ export class Step implements IteratorYieldResult<Step> {
     readonly sleeps: boolean = false,
     readonly arg: unknown = undefined,
   ) {
-    this.free = obj.canRun === SimObject.prototype.canRun;
-    this.checked = obj.onPending !== SimObject.prototype.onPending;
+    this.free = obj.canRun === baseCanRun || obj.neverBlocks(this);
+    this.checked = obj.onPending !== baseOnPending;
     this.writes = access !== 'read' && access !== 'none';
+    this.observes = access === 'read' || access === 'observe';
   }
 
   /**
@@ -135,6 +138,11 @@ export abstract class SimObject {
   /** Writes so far in this run. */
   version = 0;
   /**
+   * The run's invariants that declared they read this object, one bit each (Runtime.invariant):
+   * a step that writes it is followed by their checks. Stale bits only add checks.
+   */
+  watch = 0;
+  /**
    * Creation order within the run (see resetSerials): the same object in every run that
    * replays the same prefix, so DPOR keeps per-object records across runs by this number.
    */
@@ -161,6 +169,24 @@ export abstract class SimObject {
 
   /** Performs `step` for thread `t` and returns the value handed back to the generator. */
   abstract run(step: Step, t: SimThread): unknown;
+
+  /**
+   * Whether the object's state changes other than through steps that write it (its own, or
+   * steps that name it in `touches`) or its plain setters: a thread's (woken, done, held
+   * locks). An invariant that reads such an object is checked after every step.
+   */
+  get changesOutsideSteps(): boolean {
+    return false;
+  }
+
+  /**
+   * True when `canRun(step, t)` is true in every state, for steps of a class that overrides
+   * canRun (a lock's release): the enabled check then skips the call. Asked once per step,
+   * from Step's constructor, before the object's own fields are set.
+   */
+  neverBlocks(_step: Step): boolean {
+    return false;
+  }
 
   /**
    * Called when `step` becomes a thread's pending step, before it can run: the place for
@@ -195,6 +221,28 @@ export abstract class SimObject {
   describe(step: Step, result: unknown): string {
     return result === undefined ? `${step.op}(${this.name})` : `${step.op}(${this.name}) = ${fmt(result)}`;
   }
+}
+
+// SimObject's own methods, compared by Step's constructor (a write step is made per write).
+const baseCanRun = SimObject.prototype.canRun;
+const baseOnPending = SimObject.prototype.onPending;
+
+/**
+ * Watch bits of objects written without a step of their own since the runtime last looked
+ * (a word's `value` setter: a coarse step's body, a write under the word's guard lock).
+ */
+let strayWatch = 0;
+
+/** A plain write to `obj` (not through a step on it): its watching invariants need a check. */
+export function noteStrayWrite(obj: SimObject): void {
+  strayWatch |= obj.watch;
+}
+
+/** The watch bits of the plain writes since the last call, cleared. */
+export function takeStrayWatch(): number {
+  const m = strayWatch;
+  strayWatch = 0;
+  return m;
 }
 
 /** Serial 0 is reserved for explorer pseudo-objects made outside any run. */

@@ -8,6 +8,21 @@ export interface RetryIteration {
   dirty: boolean;
   /** The thread's history when the iteration started (src/sim/state.ts). */
   history: number;
+  /** The retryLoop iterator that opened the record; null while the record is pooled. */
+  loop: OpenLoop | null;
+  /**
+   * The thread's generators pass the loop's steps to the runtime unchanged (seen once, see
+   * Runtime.resume): the runtime resumes the loop itself, not the frames suspended above it.
+   */
+  direct: boolean;
+}
+
+/** A retryLoop iterator, as the runtime resumes it (src/sim/api.ts, RetryLoop). */
+export interface OpenLoop {
+  /** The iterator result the loop last returned for a step. */
+  readonly out: unknown;
+  next(v?: unknown): IteratorResult<Step, unknown>;
+  throw(e: unknown): IteratorResult<Step, unknown>;
 }
 
 /**
@@ -17,6 +32,8 @@ export interface RetryIteration {
 export class SimThread extends SimObject {
   /** The step the thread will take when next scheduled; null once it has exited. */
   pending: Step | null = null;
+  /** `pending.free`, kept beside it: the enabled check of such a thread reads nothing else. */
+  pendingFree = false;
   done = false;
   result: unknown = undefined;
   /** Sleeping locks and spinlocks held, in acquisition order (lockdep's held_locks). */
@@ -88,6 +105,11 @@ export class SimThread extends SimObject {
       k += ')';
     }
     return k;
+  }
+
+  /** `woken`, `done`, the locks held change in steps on other objects (wake_up, exit, ...). */
+  override get changesOutsideSteps(): boolean {
+    return true;
   }
 
   get label(): string {

@@ -19,6 +19,10 @@ export class Mutex extends LockObject {
     return step !== this.lockStep || this.owner === null;
   }
 
+  override neverBlocks(step: Step): boolean {
+    return step.op === 'mutex_unlock' || step.op === 'mutex_trylock';
+  }
+
   override coEnabled(done: Step, pendingOp: string): boolean {
     return !(done === this.unlockStep && pendingOp === this.lockStep.op);
   }

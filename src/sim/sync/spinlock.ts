@@ -29,6 +29,10 @@ export class SpinLock extends LockObject {
     return true;
   }
 
+  override neverBlocks(step: Step): boolean {
+    return step.op === 'spin_unlock' || step.op === 'spin_trylock';
+  }
+
   /** While spin_unlock is enabled its thread holds the lock: every acquiring step waits. */
   override coEnabled(done: Step, pendingOp: string): boolean {
     if (done !== this.unlockStep) return true;
@@ -45,6 +49,17 @@ export class SpinLock extends LockObject {
   }
 
   override run(step: Step, t: SimThread): unknown {
+    // spin_lock and spin_unlock first, by identity: they are on every critical section.
+    if (step === this.lockStep) {
+      this.holder = t;
+      this.noteAcquired(t, false);
+      return true;
+    }
+    if (step === this.unlockStep) {
+      this.noteReleased(t, step.op);
+      this.holder = null;
+      return undefined;
+    }
     if (step.op === SECTION) {
       const { body } = step.arg as SectionArg;
       // Taken and dropped within the step: ordered after what is held, nothing nests in it.
@@ -80,11 +95,6 @@ export class SpinLock extends LockObject {
       this.holder = t;
       this.noteAcquired(t);
       return (step.arg as SectionArg).body();
-    }
-    if (step === this.unlockStep) {
-      this.noteReleased(t, step.op);
-      this.holder = null;
-      return undefined;
     }
     if (step === this.trylockStep && this.holder !== null) return false;
     this.holder = t;
