@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deepBug } from '../src/explore/deep-bug.js';
@@ -190,6 +190,21 @@ async function main(): Promise<void> {
       `(${(stepsPerS / fcSteps).toFixed(1)}x ${fcWhere})`,
   );
 
+  // The same walk split over every core (explore's --workers default): seeds are dealt to the
+  // workers, each a worker thread over dist/; steps/s counts from the call to the verdict.
+  const { exploreParallel } = (await import(join(ROOT, 'dist/index.js'))) as typeof import('../src/index.js');
+  const cores = availableParallelism();
+  const t0 = performance.now();
+  const par = await exploreParallel(
+    { module: join(ROOT, 'dist/scenarios/demos.js'), export: 'notifierRace', args: [true, 3, 3] },
+    { strategy: 'random', workers: cores, maxRuns: 1e9, timeLimitMs: 3000 },
+  );
+  const parPerS = (par.steps / (performance.now() - t0)) * 1000;
+  console.log(
+    `scheduled steps/s (random, 4t FIXED, 3 s, --workers ${cores}, worker start-up included): ` +
+      `${Math.round(parPerS).toLocaleString('en-US')} (${(parPerS / fcSteps).toFixed(1)}x ${fcWhere})`,
+  );
+
   // DPOR runs against Mazurkiewicz traces (dfs runs deduplicated), where dfs finishes.
   for (const fixed of [true, false]) {
     const p = notifierRace(fixed);
@@ -202,7 +217,6 @@ async function main(): Promise<void> {
   }
 
   // Workers: 3t FIXED split into prefixes (dist/, so the workers load worker.js).
-  const { exploreParallel } = (await import(join(ROOT, 'dist/index.js'))) as typeof import('../src/index.js');
   for (const workers of [1, 2]) {
     const t0 = performance.now();
     const w = await exploreParallel(
