@@ -190,7 +190,7 @@ async function main(): Promise<void> {
       `(${(stepsPerS / fcSteps).toFixed(1)}x ${fcWhere})`,
   );
 
-  // The same walk split over every core (explore's --workers default): seeds are dealt to the
+  // The same walk split over every core (`explore --workers` with no count): seeds are dealt to the
   // workers, each a worker thread over dist/; steps/s counts from the call to the verdict.
   const { exploreParallel } = (await import(join(ROOT, 'dist/index.js'))) as typeof import('../src/index.js');
   const cores = availableParallelism();
