@@ -37,14 +37,6 @@ export class KeyTable {
     else this.insert(key, value);
   }
 
-  /** Inserts (key, value) unless the key is there: then returns its value, else -1. */
-  putIfAbsent(key: string, value: number): number {
-    const e = this.indexOf(key);
-    if (e >= 0) return this.values[e]!;
-    this.insert(key, value);
-    return -1;
-  }
-
   /**
    * The entry holding `key`, inserted with value -1 if absent: its index stays valid as the
    * table grows, for valueAt and setAt.
@@ -149,8 +141,9 @@ function hash(key: string): number {
   return h;
 }
 
-function grow<T extends Int32Array | Uint16Array>(a: T): T {
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+/** `a` copied into a typed array of twice its length, or of `min` if that is more. */
+export function grow<T extends Int32Array | Uint16Array>(a: T, min = 0): T {
+  const b = new (a.constructor as new (n: number) => T)(Math.max(min, a.length * 2));
   b.set(a);
   return b;
 }

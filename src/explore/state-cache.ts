@@ -1,7 +1,7 @@
 import { type SavedStateTable, StateTable } from '../sim/state.js';
 import { SimObject, type Step } from '../sim/step.js';
 import type { Footprint } from './footprint.js';
-import { FNV_OFFSET, fnv, KeyTable } from './key-table.js';
+import { FNV_OFFSET, fnv, grow, KeyTable } from './key-table.js';
 
 /**
  * DPOR's cache of explored states (src/explore/strategies/dpor.ts). A state whose every
@@ -259,12 +259,6 @@ export class StateCache {
     return id < 0 ? null : this.entries[id]!;
   }
 
-  /** The entry for state `key`, if it was explored. */
-  lookup(key: string): CachedState | null {
-    const id = this.states.get(key);
-    return id < 0 ? null : this.entries[id]!;
-  }
-
   /** Records that every continuation of the state in `slot` from `sleep` was explored, with summary `sum`. */
   store(slot: number, sleep: readonly number[], sum: Summary): void {
     const id = this.entryId(sleep, sum);
@@ -361,13 +355,6 @@ export class StateCache {
     }
     return true;
   }
-}
-
-/** `a` copied into a typed array of at least twice its length and at least `n`. */
-function grow(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(n, 2 * a.length));
-  b.set(a);
-  return b;
 }
 
 export interface SavedStateCache {

@@ -135,15 +135,15 @@ describe('summaries with roots', () => {
     expect(cache.at(x!)).toBeNull();
     cache.store(x!, [1], a);
     cache.store(y!, [1], b);
-    expect(cache.lookup('x')).toBe(cache.lookup('y'));
+    expect(cache.at(x!)).toBe(cache.at(y!));
     const c = new Summary();
     cache.add(c, 0, null, fp, 0b01, 0);
     cache.store(z!, [1], c);
-    expect(cache.lookup('z')).not.toBe(cache.lookup('x'));
+    expect(cache.at(z!)).not.toBe(cache.at(x!));
     // Stored again from another sleep set: the intersection of both sleep sets and roots.
     cache.store(x!, [1, 2], c);
-    expect(cache.lookup('x')?.sleep).toEqual([1]);
-    const e = cache.lookup('x')!;
+    expect(cache.at(x!)?.sleep).toEqual([1]);
+    const e = cache.at(x!)!;
     const acc = Array.from(cache.arena.subarray(e.start, e.end));
     expect(acc.filter((_, k) => k % 3 === 0).length).toBe(4);
     expect(acc.filter((_, k) => k % 3 === 2)).toEqual([0, 0, 0, 0]);
