@@ -67,6 +67,34 @@ export const genProgram: fc.Arbitrary<GenProgram> = fc.record({
   ),
 });
 
+/**
+ * Lock-heavy programs: half the operations are locked sections of up to 3 steps, threads of up
+ * to 4 operations. The state cache's summaries treat lock acquires and releases specially
+ * (their roots, the ops of co-enabledness): these programs exercise that.
+ */
+export const genLockHeavyProgram: fc.Arbitrary<GenProgram> = fc.record({
+  cells: fc.constant(CELLS),
+  locks: fc.constant(LOCKS),
+  threads: fc.array(
+    fc.array(
+      fc.oneof(
+        { weight: 1, arbitrary: leaf },
+        {
+          weight: 1,
+          arbitrary: fc.record({
+            k: fc.constant('locked' as const),
+            l: fc.nat(LOCKS - 1),
+            body: fc.array(leaf, { minLength: 1, maxLength: 3 }),
+          }),
+        },
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
+    { minLength: 2, maxLength: 3 },
+  ),
+  inv: genProgram.map((g) => g.inv),
+});
+
 /** The program, and a function that renders the final state of a run of it. */
 export function build(g: GenProgram): { program: Program; finalState: () => string } {
   let cells: Word[] = [];
