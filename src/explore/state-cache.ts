@@ -10,19 +10,20 @@ import { FNV_OFFSET, fnv, grow, KeyTable } from './key-table.js';
  * each entry keeps a summary of its subtree: every (thread, object, write?) access that any
  * step explored or pending in it made or would make, with what that access is ordered after
  * (its *roots*, below). A run that reaches the state adds the backtrack points those accesses
- * imply: each races with the last event of another thread on its object that its roots do
- * not order before it (more backtrack points than the cut runs would add, never fewer).
+ * imply: each races with the last event of another thread on its object that may be
+ * co-enabled with it (by its op, `accessOp`) and that its roots do not order before it (more
+ * backtrack points than the cut runs would add, never fewer).
  *
  * Roots. Relative to a state S (the stack's events P led to it), the thread clock of an
  * access's thread p just before the access, restricted to P, is the join of the clocks at S
  * of: p itself and every thread with an event in the access's causal past after S (`t`, a
- * mask of thread ids), and the last write before S of every object such an event touched
- * (`o`, a mask of object serials). Which threads and objects these are depends only on the
- * path from S, not on P: at a hit through another prefix, the same roots, evaluated on that
- * prefix's clocks, order exactly what the access's thread would be ordered after. Leaving a
- * root out only makes more races, so threads and objects past the masks' 30 bits are left
- * out, the reads since an object's last write (which a write is also ordered after) are not
- * roots, and one access seen with several root sets keeps their intersection.
+ * mask of thread ids), the last write before S of every object such an event touched (`o`, a
+ * mask of object serials), and the reads since that write of every object such an event
+ * wrote. Which these are depends only on the path from S, not on P: at a hit through another
+ * prefix, the same roots, evaluated on that prefix's clocks, order what the access's thread
+ * would be ordered after. Leaving a root out only makes more races, so the reads are left
+ * out, so are threads and objects past the masks' 30 bits, and one access seen with several
+ * root sets keeps their intersection.
  *
  * Summaries under construction are dense per-access arrays over the accesses seen so far in
  * the search; the cache maps a state key to an interned (sleep set, summary) entry.
