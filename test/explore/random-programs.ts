@@ -39,16 +39,28 @@ const leaf: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constant('await' as const), c: fc.nat(CELLS - 1), min: fc.integer({ min: 1, max: 2 }) }),
 );
 
+/** A locked section (lock 0 a spinlock, lock 1 a mutex) of 1 to maxBody leaf operations. */
+function lockedSection(maxBody: number): fc.Arbitrary<Op> {
+  return fc.record({
+    k: fc.constant('locked' as const),
+    l: fc.nat(LOCKS - 1),
+    body: fc.array(leaf, { minLength: 1, maxLength: maxBody }),
+  });
+}
+
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: leaf },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      k: fc.constant('locked' as const),
-      l: fc.nat(LOCKS - 1),
-      body: fc.array(leaf, { minLength: 1, maxLength: 2 }),
-    }),
-  },
+  { weight: 1, arbitrary: lockedSection(2) },
+);
+
+const genInv: fc.Arbitrary<GenProgram['inv']> = fc.option(
+  fc.record({
+    a: fc.nat(CELLS - 1),
+    b: fc.nat(CELLS - 1),
+    bad: fc.integer({ min: 1, max: 4 }),
+    declared: fc.boolean(),
+  }),
+  { nil: null },
 );
 
 /** Small programs: 2-4 threads of 1-3 operations over 3 cells, a spinlock and a mutex. */
@@ -56,15 +68,7 @@ export const genProgram: fc.Arbitrary<GenProgram> = fc.record({
   cells: fc.constant(CELLS),
   locks: fc.constant(LOCKS),
   threads: fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 4 }),
-  inv: fc.option(
-    fc.record({
-      a: fc.nat(CELLS - 1),
-      b: fc.nat(CELLS - 1),
-      bad: fc.integer({ min: 1, max: 4 }),
-      declared: fc.boolean(),
-    }),
-    { nil: null },
-  ),
+  inv: genInv,
 });
 
 /**
@@ -76,23 +80,13 @@ export const genLockHeavyProgram: fc.Arbitrary<GenProgram> = fc.record({
   cells: fc.constant(CELLS),
   locks: fc.constant(LOCKS),
   threads: fc.array(
-    fc.array(
-      fc.oneof(
-        { weight: 1, arbitrary: leaf },
-        {
-          weight: 1,
-          arbitrary: fc.record({
-            k: fc.constant('locked' as const),
-            l: fc.nat(LOCKS - 1),
-            body: fc.array(leaf, { minLength: 1, maxLength: 3 }),
-          }),
-        },
-      ),
-      { minLength: 1, maxLength: 4 },
-    ),
+    fc.array(fc.oneof({ weight: 1, arbitrary: leaf }, { weight: 1, arbitrary: lockedSection(3) }), {
+      minLength: 1,
+      maxLength: 4,
+    }),
     { minLength: 2, maxLength: 3 },
   ),
-  inv: genProgram.map((g) => g.inv),
+  inv: genInv,
 });
 
 /** The program, and a function that renders the final state of a run of it. */
